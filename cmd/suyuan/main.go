@@ -1,0 +1,47 @@
+// Command suyuan is the Suyuan desktop application and its command line.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(argv []string) int {
+	env := &Env{DataDir: defaultDataDir(), Lang: "zh", Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin}
+	if os.Getenv("SUYUAN_LANG") == "en" {
+		env.Lang = "en"
+	}
+	args, err := parseGlobal(argv, env)
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
+		usage(env.Stderr)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if len(args) == 0 {
+		args = []string{"gui"}
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(env.Stdout)
+		return 0
+	}
+	c, rest, ok := lookup(args)
+	if !ok {
+		fmt.Fprintf(env.Stderr, "unknown command %q\n", args[0])
+		usage(env.Stderr)
+		return 2
+	}
+	if err := c.Run(ctx, env, rest); err != nil {
+		fmt.Fprintln(env.Stderr, userMessage(err, env.Lang))
+		return 1
+	}
+	return 0
+}

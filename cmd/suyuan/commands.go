@@ -25,6 +25,7 @@ type command struct {
 type Env struct {
 	DataDir string
 	Lang    string // "zh" or "en"
+	User    string // --user, for commands that write
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Stdin   io.Reader
@@ -68,6 +69,7 @@ func parseGlobal(args []string, env *Env) ([]string, error) {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&env.DataDir, "data", env.DataDir, "data directory")
 	fs.StringVar(&env.Lang, "lang", env.Lang, "zh or en")
+	fs.StringVar(&env.User, "user", env.User, "user name for commands that write")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -95,7 +97,7 @@ func usage(w io.Writer) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	fmt.Fprintln(w, "usage: suyuan [--data DIR] [--lang zh|en] COMMAND [args]")
+	fmt.Fprintln(w, "usage: suyuan [--data DIR] [--lang zh|en] [--user NAME] COMMAND [args]")
 	fmt.Fprintln(w, "       suyuan            (no command: open the desktop app)")
 	fmt.Fprintln(w, "commands:")
 	for _, n := range names {

@@ -18,6 +18,12 @@ func run(argv []string) int {
 	if os.Getenv("SUYUAN_LANG") == "en" {
 		env.Lang = "en"
 	}
+	return runEnv(env, argv)
+}
+
+// runEnv runs one command line with the given environment and returns the
+// exit status: 0 success, 1 the command failed, 2 usage.
+func runEnv(env *Env, argv []string) int {
 	args, err := parseGlobal(argv, env)
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)

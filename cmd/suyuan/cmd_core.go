@@ -1,0 +1,179 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"suyuan/store"
+)
+
+func init() {
+	register(command{Name: "init", Summary: "create the store and its first administrator", Run: runInit})
+	register(command{Name: "verify", Summary: "check the store's integrity and the journal's hash chain", Run: runVerify})
+	register(command{Name: "backup", Summary: "write a consistent, verified copy of the store into DIR", Run: runBackup})
+	register(command{Name: "user add", Summary: "add a user account (admin only)", Run: runUserAdd})
+}
+
+func newFlags(name string, env *Env) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+// password reads a new password from SUYUAN_NEW_PASSWORD or stdin.
+func newPassword(env *Env) (string, error) {
+	if pw, ok := os.LookupEnv("SUYUAN_NEW_PASSWORD"); ok {
+		return pw, nil
+	}
+	fmt.Fprint(env.Stderr, map[string]string{"zh": "新密码：", "en": "New password: "}[env.Lang])
+	var pw string
+	if _, err := fmt.Fscanln(env.Stdin, &pw); err != nil {
+		return "", cliError("没有读到新密码。", "no new password was given")
+	}
+	return pw, nil
+}
+
+func runInit(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags("init", env)
+	admin := fs.String("admin", "admin", "administrator user name")
+	name := fs.String("name", "", "administrator display name")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openStore(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	n, err := db.UserCount(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		fmt.Fprintln(env.Stdout, tr(env, "数据已初始化：", "already initialised: ")+db.Path())
+		return nil
+	}
+	pw, err := newPassword(env)
+	if err != nil {
+		return err
+	}
+	if _, err := db.CreateUser(ctx, store.SystemActor, store.NewUser{Username: *admin, DisplayName: *name, Role: store.RoleAdmin, Password: pw}); err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, tr(env, "已创建数据文件和管理员账户：", "created the store and its administrator: ")+db.Path())
+	return nil
+}
+
+func tr(env *Env, zh, en string) string {
+	if env.Lang == "en" {
+		return en
+	}
+	return zh
+}
+
+func runVerify(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags("verify", env)
+	file := fs.String("file", "", "verify this store file instead of the data directory's (e.g. a backup)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	path := env.storePath()
+	if *file != "" {
+		path = *file
+	}
+	if _, err := os.Stat(path); err != nil {
+		return cliError("找不到数据文件 "+path+"。", "no store file at "+path)
+	}
+	db, err := store.Open(ctx, path, store.ReadOnly())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	rep, err := db.Verify(ctx, func(done int64) {
+		if done%100000 == 0 && done > 0 {
+			fmt.Fprintf(env.Stderr, "… %d\n", done)
+		}
+	})
+	if err != nil {
+		return err
+	}
+	return printVerify(env.Stdout, env, rep)
+}
+
+func printVerify(w io.Writer, env *Env, rep *store.VerifyReport) error {
+	if rep.OK() {
+		fmt.Fprintf(w, tr(env, "校验通过：%d 条日志，%d 条记录。日志指纹（第 %d 条）：%s\n", "verified: %d journal entries, %d records. Journal fingerprint (entry %d): %s\n"),
+			rep.Entries, rep.Rows, rep.HeadSeq, rep.HeadHash)
+		return nil
+	}
+	for _, p := range rep.Problems {
+		fmt.Fprintln(w, tr(env, p.Zh, p.En))
+	}
+	first := rep.Problems[0]
+	return &verifyFailed{first: first}
+}
+
+type verifyFailed struct{ first store.Problem }
+
+func (e *verifyFailed) Error() string { return "verify failed: " + e.first.En }
+func (e *verifyFailed) UserMessage(lang string) string {
+	if lang == "en" {
+		return "Verification FAILED. First problem: " + e.first.En + ". Keep this file as it is and restore the latest good backup."
+	}
+	return "校验未通过。第一个问题：" + e.first.Zh + "。请保留此文件原样，并恢复最近一次正常的备份。"
+}
+
+func runBackup(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags("backup", env)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return cliError("用法：suyuan backup 目录", "usage: suyuan backup DIR")
+	}
+	db, err := openStore(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	out, err := db.Backup(ctx, fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	abs, _ := filepath.Abs(out)
+	fmt.Fprintln(env.Stdout, tr(env, "备份完成并已校验：", "backup written and verified: ")+abs)
+	return nil
+}
+
+func runUserAdd(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags("user add", env)
+	username := fs.String("username", "", "new user name")
+	name := fs.String("name", "", "display name")
+	role := fs.String("role", "recorder", "admin, recorder, packer or technician")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openStore(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	actor, err := login(ctx, env, db)
+	if err != nil {
+		return err
+	}
+	pw, err := newPassword(env)
+	if err != nil {
+		return err
+	}
+	u, err := db.CreateUser(ctx, actor, store.NewUser{Username: *username, DisplayName: *name, Role: store.Role(*role), Password: pw})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s %s (%s)\n", tr(env, "已添加用户", "added user"), u.Username, store.RoleName(u.Role, env.Lang))
+	return nil
+}

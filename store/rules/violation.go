@@ -107,7 +107,7 @@ var messages = map[string]message{
 	},
 	RuleRegNumberFormat: {
 		zh: "违反{kind_zh}格式规则：“{value}”不是有效的{kind_zh}；请对照产品标签重新输入（例如{example}）。",
-		en: "{kind_en} format rule: \"{value}\" is not a valid {kind_en}; copy it again from the product label (e.g. {example}).",
+		en: "Registration number format rule: \"{value}\" is not a valid {kind_en}; copy it again from the product label (e.g. {example}).",
 	},
 	RuleBannedPesticide: {
 		zh: "违反禁用农药规则：{ingredient}自{from}起禁止销售和使用（{notice}）；请勿使用该产品，改用已登记的合法农药。",

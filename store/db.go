@@ -212,6 +212,8 @@ type Tx struct {
 	Now   time.Time
 	Actor Actor
 	db    *DB
+
+	savepoints int
 }
 
 // Exec runs a statement inside the transaction.
@@ -232,7 +234,14 @@ func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 // Write runs fn in one IMMEDIATE transaction on the writer connection and
 // commits if fn returns nil. Rules, the domain write and its journal entry
 // all happen inside fn, so they land together or not at all.
+//
+// Inside Batch, Write joins the batch's transaction instead, under a
+// savepoint: a failing write is undone on its own and the batch decides
+// whether anything commits.
 func (db *DB) Write(ctx context.Context, actor Actor, fn func(tx *Tx) error) error {
+	if outer, ok := ctx.Value(batchKey{}).(*Tx); ok && outer.db == db {
+		return outer.savepoint(ctx, fn)
+	}
 	if db.w == nil {
 		return errf(CodeForbidden, nil, "数据以只读方式打开，无法写入。", "the store is open read-only; nothing can be written")
 	}
@@ -247,6 +256,40 @@ func (db *DB) Write(ctx context.Context, actor Actor, fn func(tx *Tx) error) err
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+type batchKey struct{}
+
+// Batch runs fn with a context in which every db.Write (every exported
+// write method of the store) joins one transaction, committed only if fn
+// returns nil. Imports use it so that a file lands whole or not at all while
+// still going through the same rule-checking methods as single writes; each
+// inner write runs under its own savepoint, so fn can collect every failing
+// row's error and still return an error at the end to write nothing.
+// Reads made on the read pool inside fn do not see the batch's uncommitted
+// rows.
+func (db *DB) Batch(ctx context.Context, actor Actor, fn func(ctx context.Context) error) error {
+	return db.Write(ctx, actor, func(tx *Tx) error {
+		return fn(context.WithValue(ctx, batchKey{}, tx))
+	})
+}
+
+func (tx *Tx) savepoint(ctx context.Context, fn func(tx *Tx) error) error {
+	tx.savepoints++
+	name := fmt.Sprintf("sp%d", tx.savepoints)
+	if _, err := tx.tx.ExecContext(ctx, "SAVEPOINT "+name); err != nil {
+		return fmt.Errorf("savepoint: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		if _, rerr := tx.tx.ExecContext(ctx, "ROLLBACK TO "+name+"; RELEASE "+name); rerr != nil {
+			return errors.Join(err, fmt.Errorf("rollback to savepoint: %w", rerr))
+		}
+		return err
+	}
+	if _, err := tx.tx.ExecContext(ctx, "RELEASE "+name); err != nil {
+		return fmt.Errorf("release savepoint: %w", err)
 	}
 	return nil
 }

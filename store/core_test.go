@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -245,5 +246,27 @@ func TestCanonicalJSONIsStable(t *testing.T) {
 	}{nil, "<冰糖橙>", 1.5})
 	if string(a) != string(b) || string(a) != `{"a":"<冰糖橙>","b":1.5,"c":null}` {
 		t.Fatalf("%s vs %s", a, b)
+	}
+}
+
+func TestOpenLoadsSitePesticideList(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	custom := `{"source":"test notice","version":"t1","date":"2026-11-01","rules":[{"ingredient":"测试磷","kind":"banned","from":"2026-01-01","notice":"测试公告"}]}`
+	if err := os.WriteFile(filepath.Join(dir, PesticideListFile), []byte(custom), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(ctx, filepath.Join(dir, DefaultFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := db.PesticideList(); l.Version != "t1" || len(l.Rules) != 1 {
+		t.Fatalf("site list not loaded: %+v", l)
+	}
+	db.Close()
+	os.WriteFile(filepath.Join(dir, PesticideListFile), []byte("{not json"), 0o600)
+	_, err = Open(ctx, filepath.Join(dir, DefaultFile))
+	if err == nil || !strings.Contains(err.(interface{ UserMessage(string) string }).UserMessage("zh"), "格式有误") {
+		t.Fatalf("malformed list accepted or unclear: %v", err)
 	}
 }

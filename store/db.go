@@ -9,7 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
+
+	"suyuan/store/rules"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
@@ -34,6 +37,8 @@ type DB struct {
 	Now func() time.Time
 	// AppVersion is recorded with each applied migration.
 	AppVersion string
+
+	pesticides atomic.Pointer[rules.PesticideList]
 }
 
 // Option configures Open.
@@ -116,6 +121,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	}
 	r.SetMaxOpenConns(4)
 	db.r = r
+	if err := db.loadSitePesticideList(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if o.readOnly {
 		if err := db.checkVersion(ctx, r); err != nil {
 			db.Close()

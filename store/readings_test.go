@@ -1,0 +1,124 @@
+package store
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+func d2Readings(n int) []ReadingInput {
+	base := time.Date(2026, 11, 28, 1, 0, 0, 0, time.UTC)
+	out := make([]ReadingInput, n)
+	for i := range out {
+		out[i] = ReadingInput{Instrument: "DY-3500", Model: "DY-3500(I)", SerialNo: "SN2026001", RecordNo: fmt.Sprint(100 + i),
+			TestedAt: base.Add(time.Duration(i) * time.Minute), Channel: i%8 + 1, SampleNo: fmt.Sprintf("S%03d", i), SampleName: "冰糖橙",
+			Item: "有机磷和氨基甲酸酯类", ControlDeltaA: d2f(0.6), SampleDeltaA: d2f(0.5), Raw: fmt.Sprintf("$%d,0.600,0.500*", i)}
+	}
+	return out
+}
+
+func TestImportReadingsIdempotent(t *testing.T) {
+	s := newD2Site(t)
+	rs := d2Readings(10)
+	cases := []struct {
+		name       string
+		in         []ReadingInput
+		added, dup int
+		pending    int
+	}{
+		{"first import", rs, 10, 0, 10},
+		{"same ten again", rs, 0, 10, 10},
+		{"overlapping batch with a repeat inside", append(append([]ReadingInput{}, rs[5:]...), d2Readings(12)[10:]...), 2, 5, 12},
+		{"duplicate within one batch", []ReadingInput{d2Readings(13)[12], d2Readings(13)[12]}, 1, 1, 13},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			added, dup, err := s.db.ImportReadings(s.ctx, d2Tech, tc.in)
+			if err != nil || added != tc.added || dup != tc.dup {
+				t.Fatalf("added %d dup %d err %v", added, dup, err)
+			}
+			n, _ := s.db.CountPendingReadings(s.ctx, ListQuery{})
+			if n != tc.pending {
+				t.Fatalf("pending %d", n)
+			}
+		})
+	}
+	// A bad reading refuses the whole batch, so nothing is half-imported.
+	bad := d2Readings(15)[13:]
+	bad[1].Instrument = ""
+	if _, _, err := s.db.ImportReadings(s.ctx, d2Tech, bad); ErrorCode(err) != CodeInvalid {
+		t.Fatalf("bad batch: %v", err)
+	}
+	if n, _ := s.db.CountPendingReadings(s.ctx, ListQuery{}); n != 13 {
+		t.Fatalf("bad batch partly imported: %d", n)
+	}
+	if ReadingKey(rs[0]) == ReadingKey(rs[1]) || ReadingKey(rs[0]) != ReadingKey(d2Readings(1)[0]) {
+		t.Fatal("reading key not a function of identity")
+	}
+}
+
+func TestBindReading(t *testing.T) {
+	s := newD2Site(t)
+	rs := d2Readings(4)
+	rs[1].SampleDeltaA = d2f(0.1) // 83 %: positive
+	rs[2].Suspect = true          // negative by rule, but flagged suspect
+	rs[3].ControlDeltaA, rs[3].SampleDeltaA, rs[3].Result = nil, nil, "阳性"
+	if _, _, err := s.db.ImportReadings(s.ctx, d2Tech, rs); err != nil {
+		t.Fatal(err)
+	}
+	pend, err := s.db.PendingReadings(s.ctx, ListQuery{})
+	if err != nil || len(pend) != 4 || pend[0].Status != "pending" {
+		t.Fatalf("pending %+v %v", pend, err)
+	}
+	lotA := s.harvest(s.plotID, "2026-11-20", 10, false)
+	lotB := s.harvest(s.plotID, "2026-11-20", 10, false)
+	code := func(id int64) string { return s.lot(id).Code }
+	cases := []struct {
+		name    string
+		reading int64
+		lot     int64
+		verdict string
+		hold    bool
+	}{
+		{"negative", pend[0].ID, lotA, "negative", false},
+		{"positive holds", pend[1].ID, lotB, "positive", true},
+		{"suspect never passes", pend[2].ID, lotA, "invalid", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ins, err := s.db.BindReading(s.ctx, d2Tech, tc.reading, code(tc.lot))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ins.Verdict != tc.verdict || ins.Source != "serial" || ins.ReadingID != tc.reading || ins.Raw == "" || ins.LotID != tc.lot || s.lot(tc.lot).Hold != tc.hold {
+				t.Fatalf("inspection %+v hold %v", ins, s.lot(tc.lot).Hold)
+			}
+			r, _ := s.db.ReadingByID(s.ctx, tc.reading)
+			if r.Status != "bound" || r.InspectionID != ins.ID {
+				t.Fatalf("reading %+v", r)
+			}
+		})
+	}
+	if _, err := s.db.BindReading(s.ctx, d2Tech, pend[0].ID, code(lotA)); ErrorCode(err) != CodeConflict {
+		t.Fatalf("bound twice: %v", err)
+	}
+	if _, err := s.db.BindReading(s.ctx, d2Tech, pend[3].ID, "NO-SUCH-LOT"); !IsNotFound(err) {
+		t.Fatalf("unknown lot: %v", err)
+	}
+	ext, err := s.db.BindReadingExternal(s.ctx, d2Tech, pend[3].ID, "农户王五", "")
+	if err != nil || ext.Verdict != "positive" || ext.ExternalEntity != "农户王五" {
+		t.Fatalf("external %+v %v", ext, err)
+	}
+	more := d2Readings(6)[4:]
+	s.db.ImportReadings(s.ctx, d2Tech, more)
+	pend, _ = s.db.PendingReadings(s.ctx, ListQuery{})
+	if err := s.db.DiscardReading(s.ctx, d2Tech, pend[0].ID, ""); ErrorCode(err) != CodeInvalid {
+		t.Fatalf("discard without reason: %v", err)
+	}
+	if err := s.db.DiscardReading(s.ctx, d2Tech, pend[0].ID, "校准"); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.db.CountPendingReadings(s.ctx, ListQuery{}); n != 1 {
+		t.Fatalf("pending after discard %d", n)
+	}
+}

@@ -1,0 +1,380 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Completeness statuses.
+const (
+	StatusPresent       = "present"
+	StatusMissing       = "missing"
+	StatusNotApplicable = "n/a"
+)
+
+// CompletenessItem is one of the four record areas the county plan asks for.
+type CompletenessItem struct {
+	Area   string // environment, inputs, tests, processing
+	Status string // present, missing, n/a
+	Count  int
+	Latest string // date of the latest record, "" if none
+}
+
+// Completeness says, for one product and period, whether each area of its
+// records exists: 产地环境 (env tests of the bases of the product's plots, any
+// date up to To: they are valid for years), 用药施肥 (applications on those
+// plots in the period), 检测 (inspections of the product's lots in the
+// period) and 加工 (transformations of its lots in the period). Processing is
+// "n/a" when none of the product's lots was transformed in the period: the
+// duty is to record processing that happened, and produce sold as harvested
+// has none. Complete is true when nothing is missing.
+type Completeness struct {
+	ProductID   int64
+	ProductName string
+	From, To    time.Time
+	Lots        int // lots of the product produced in the period
+	Items       []CompletenessItem
+	Complete    bool
+}
+
+// Completeness computes the record completeness of one product.
+func (db *DB) Completeness(ctx context.Context, productID int64, from, to time.Time) (Completeness, error) {
+	c := Completeness{ProductID: productID, From: asDay(from), To: asDay(to)}
+	f, t := formatDay(c.From), formatDay(c.To)
+	var crop string
+	if err := db.r.QueryRowContext(ctx, "SELECT name, crop FROM products WHERE id = ?", productID).Scan(&c.ProductName, &crop); err != nil {
+		return c, errf(CodeNotFound, err, "找不到产品#%d。", "product #%d does not exist", productID)
+	}
+	// The product's plots: those its lots were harvested from, and those
+	// growing its crop.
+	plots := `SELECT plot_id FROM lots WHERE product_id = ?1 AND plot_id IS NOT NULL AND voided = 0
+		UNION SELECT id FROM plots WHERE crop <> '' AND crop = ?2`
+	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM lots WHERE product_id = ? AND voided = 0 AND produced_on BETWEEN ? AND ?",
+		productID, f, t).Scan(&c.Lots); err != nil {
+		return c, err
+	}
+	item := func(area, q string, args ...any) error {
+		it := CompletenessItem{Area: area}
+		if err := db.r.QueryRowContext(ctx, q, args...).Scan(&it.Count, &it.Latest); err != nil {
+			return fmt.Errorf("completeness %s: %w", area, err)
+		}
+		it.Status = StatusMissing
+		if it.Count > 0 {
+			it.Status = StatusPresent
+		}
+		c.Items = append(c.Items, it)
+		return nil
+	}
+	if err := item("environment", `SELECT count(*), coalesce(max(tested_on),'') FROM env_tests WHERE voided = 0 AND tested_on <= ?3
+		AND base_id IN (SELECT base_id FROM plots WHERE id IN (`+plots+`))`, productID, crop, t); err != nil {
+		return c, err
+	}
+	if err := item("inputs", `SELECT count(*), coalesce(max(applied_on),'') FROM applications WHERE voided = 0 AND applied_on BETWEEN ?3 AND ?4
+		AND plot_id IN (`+plots+`)`, productID, crop, f, t); err != nil {
+		return c, err
+	}
+	if err := item("tests", `SELECT count(*), coalesce(max(substr(i.tested_at,1,10)),'') FROM inspections i JOIN lots l ON l.id = i.lot_id
+		WHERE i.voided = 0 AND l.product_id = ? AND substr(i.tested_at,1,10) BETWEEN ? AND ?`, productID, f, t); err != nil {
+		return c, err
+	}
+	if err := item("processing", `SELECT count(DISTINCT t.id), coalesce(max(t.done_on),'') FROM transformations t
+		WHERE t.voided = 0 AND t.done_on BETWEEN ?2 AND ?3 AND (
+			t.id IN (SELECT ti.transformation_id FROM transformation_inputs ti JOIN lots l ON l.id = ti.lot_id WHERE l.product_id = ?1)
+			OR t.id IN (SELECT transformation_id FROM lots WHERE product_id = ?1 AND transformation_id IS NOT NULL))`, productID, f, t); err != nil {
+		return c, err
+	}
+	if p := &c.Items[3]; p.Count == 0 {
+		p.Status = StatusNotApplicable
+	}
+	c.Complete = true
+	for _, it := range c.Items {
+		c.Complete = c.Complete && it.Status != StatusMissing
+	}
+	return c, nil
+}
+
+// MonthCount is the number of journaled records in one month ("2026-05").
+type MonthCount struct {
+	Month   string
+	Entries int
+}
+
+// Readiness is the six-month recording check done before applying for a
+// certification or title (the county plan: registered and recording for six
+// months before applying).
+type Readiness struct {
+	On          time.Time
+	FirstRecord time.Time    // first journaled domain record, zero if none
+	Months      []MonthCount // every month from the first record to On's month
+	Gaps        []string     // months in the required window without any record
+	Ready       bool
+	// ReadyFrom is the first day the start condition holds (first record +
+	// 6 months); gaps can still block it.
+	ReadyFrom time.Time
+}
+
+// Readiness reports whether recording started at least six months before on
+// and no calendar month since on−6 months (through the month before on's
+// month; on's own month may have just begun) lacks a journaled record.
+// Records are journal entries of domain tables (user accounts do not
+// count), by the month they were journaled (UTC), not the date they
+// describe: back-filled records do not make a history.
+func (db *DB) Readiness(ctx context.Context, on time.Time) (Readiness, error) {
+	r := Readiness{On: asDay(on)}
+	end := r.On.AddDate(0, 0, 1).Format(timeFormat)
+	rows, err := db.r.QueryContext(ctx, `SELECT substr(at,1,7), count(*) FROM journal WHERE kind NOT LIKE 'users.%' AND at < ? GROUP BY 1 ORDER BY 1`, end)
+	if err != nil {
+		return r, fmt.Errorf("readiness: %w", err)
+	}
+	counts := map[string]int{}
+	var first string
+	for rows.Next() {
+		var m string
+		var n int
+		if err := rows.Scan(&m, &n); err != nil {
+			rows.Close()
+			return r, err
+		}
+		if first == "" {
+			first = m
+		}
+		counts[m] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return r, err
+	}
+	if first == "" {
+		return r, nil
+	}
+	var at string
+	if err := db.r.QueryRowContext(ctx, `SELECT min(at) FROM journal WHERE kind NOT LIKE 'users.%'`).Scan(&at); err != nil {
+		return r, err
+	}
+	ft, _ := time.Parse(timeFormat, at)
+	r.FirstRecord = asDay(ft)
+	r.ReadyFrom = r.FirstRecord.AddDate(0, 6, 0)
+	onMonth := r.On.Format("2006-01")
+	fm, _ := time.Parse("2006-01", first)
+	for m := fm; m.Format("2006-01") <= onMonth; m = m.AddDate(0, 1, 0) {
+		r.Months = append(r.Months, MonthCount{Month: m.Format("2006-01"), Entries: counts[m.Format("2006-01")]})
+	}
+	windowStart := r.On.AddDate(0, -6, 0).Format("2006-01")
+	for _, mc := range r.Months {
+		if mc.Month >= windowStart && mc.Month < onMonth && mc.Entries == 0 {
+			r.Gaps = append(r.Gaps, mc.Month)
+		}
+	}
+	r.Ready = !r.ReadyFrom.After(r.On) && len(r.Gaps) == 0
+	return r, nil
+}
+
+// HomeLot is a lot listed on the home screen.
+type HomeLot struct {
+	ID      int64
+	Code    string
+	Product string
+	Reason  string // hold reason, or the earliest ship/certify day for PHI
+}
+
+// HomeSummary is what the home screen shows at a glance.
+type HomeSummary struct {
+	On                     time.Time
+	LotsInPHI              []HomeLot // harvest lots still inside their PHI window on On
+	LotsOnHold             []HomeLot
+	LotsOnHoldCount        int
+	CertificationsExpiring []Certification60 // 三品一标 expiring within 60 days (or expired)
+	IncompleteProducts     []string          // products with missing records in the last 6 months
+	PendingReadings        int
+	// Unsynced is filled by the sync package (the store does not know what
+	// the platform has acknowledged); -1 means "not computed".
+	Unsynced int
+}
+
+// Certification60 is a certification about to expire.
+type Certification60 struct {
+	ID      int64
+	Kind    string
+	Number  string
+	Product string
+	ValidTo string
+	Expired bool
+}
+
+// homeListLimit bounds each home-screen list.
+const homeListLimit = 20
+
+// HomeSummary gathers the home screen's counts for day on.
+func (db *DB) HomeSummary(ctx context.Context, on time.Time) (HomeSummary, error) {
+	h := HomeSummary{On: asDay(on), Unsynced: -1}
+	day := formatDay(h.On)
+	// PHI: harvest lots (not overridden, with something left) whose plot had
+	// an application before harvest whose interval runs past on. Only lots of
+	// the last year can qualify (no label PHI is that long).
+	rows, err := db.r.QueryContext(ctx, `SELECT l.id, l.code, p.name, max(date(a.applied_on, '+' || m.phi_days || ' days')) AS earliest
+		FROM lots l JOIN products p ON p.id = l.product_id
+		JOIN applications a ON a.plot_id = l.plot_id AND a.voided = 0 AND a.applied_on <= l.produced_on
+		JOIN materials m ON m.id = a.material_id AND m.phi_days > 0
+		WHERE l.source = 'harvest' AND l.voided = 0 AND l.phi_override = 0 AND l.produced_on >= ?
+		GROUP BY l.id HAVING earliest > ? ORDER BY l.id DESC LIMIT ?`, formatDay(h.On.AddDate(-1, 0, 0)), day, homeListLimit)
+	if err != nil {
+		return h, fmt.Errorf("home PHI: %w", err)
+	}
+	for rows.Next() {
+		var l HomeLot
+		if err := rows.Scan(&l.ID, &l.Code, &l.Product, &l.Reason); err != nil {
+			rows.Close()
+			return h, err
+		}
+		h.LotsInPHI = append(h.LotsInPHI, l)
+	}
+	rows.Close()
+	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM lots WHERE hold = 1 AND voided = 0").Scan(&h.LotsOnHoldCount); err != nil {
+		return h, err
+	}
+	rows, err = db.r.QueryContext(ctx, `SELECT l.id, l.code, p.name, l.hold_reason FROM lots l JOIN products p ON p.id = l.product_id
+		WHERE l.hold = 1 AND l.voided = 0 ORDER BY l.id DESC LIMIT ?`, homeListLimit)
+	if err != nil {
+		return h, err
+	}
+	for rows.Next() {
+		var l HomeLot
+		if err := rows.Scan(&l.ID, &l.Code, &l.Product, &l.Reason); err != nil {
+			rows.Close()
+			return h, err
+		}
+		h.LotsOnHold = append(h.LotsOnHold, l)
+	}
+	rows.Close()
+	rows, err = db.r.QueryContext(ctx, `SELECT id, kind, number, product_name, valid_to FROM certifications WHERE voided = 0 AND valid_to <= ?
+		ORDER BY valid_to`, formatDay(h.On.AddDate(0, 0, 60)))
+	if err != nil {
+		return h, err
+	}
+	for rows.Next() {
+		var c Certification60
+		if err := rows.Scan(&c.ID, &c.Kind, &c.Number, &c.Product, &c.ValidTo); err != nil {
+			rows.Close()
+			return h, err
+		}
+		c.Expired = c.ValidTo < day
+		h.CertificationsExpiring = append(h.CertificationsExpiring, c)
+	}
+	rows.Close()
+	prows, err := db.r.QueryContext(ctx, "SELECT id, name FROM products WHERE retired = 0 ORDER BY id")
+	if err != nil {
+		return h, err
+	}
+	type prod struct {
+		id   int64
+		name string
+	}
+	var prods []prod
+	for prows.Next() {
+		var p prod
+		if err := prows.Scan(&p.id, &p.name); err != nil {
+			prows.Close()
+			return h, err
+		}
+		prods = append(prods, p)
+	}
+	prows.Close()
+	for _, p := range prods {
+		c, err := db.Completeness(ctx, p.id, h.On.AddDate(0, -6, 0), h.On)
+		if err != nil {
+			return h, err
+		}
+		if !c.Complete {
+			var miss []string
+			for _, it := range c.Items {
+				if it.Status == StatusMissing {
+					miss = append(miss, it.Area)
+				}
+			}
+			h.IncompleteProducts = append(h.IncompleteProducts, p.name+" ("+strings.Join(miss, ", ")+")")
+		}
+	}
+	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM readings WHERE status = 'pending'").Scan(&h.PendingReadings); err != nil {
+		return h, err
+	}
+	return h, nil
+}
+
+// MonthStat is one month of the charts.
+type MonthStat struct {
+	Month        string // "2026-05"
+	Tests        int    // non-void inspections of this site's lots
+	Negative     int
+	Positive     int
+	Invalid      int
+	PassRate     float64 // Negative / (Negative + Positive); invalid results are not judged; 0 when none
+	Applications int     // non-void input applications
+}
+
+// MonthlyStats returns one MonthStat per calendar month from from's month to
+// to's month, empty months included (a chart must show the gap). Tests are
+// dated by tested_at (UTC), applications by applied_on.
+func (db *DB) MonthlyStats(ctx context.Context, from, to time.Time) ([]MonthStat, error) {
+	f, t := asDay(from), asDay(to)
+	if t.Before(f) {
+		return nil, errf(CodeInvalid, nil, "结束日期早于开始日期。", "the end date is before the start date")
+	}
+	idx := map[string]int{}
+	var out []MonthStat
+	for m := time.Date(f.Year(), f.Month(), 1, 0, 0, 0, 0, time.UTC); !m.After(t); m = m.AddDate(0, 1, 0) {
+		idx[m.Format("2006-01")] = len(out)
+		out = append(out, MonthStat{Month: m.Format("2006-01")})
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT substr(tested_at,1,7), verdict, count(*) FROM inspections
+		WHERE voided = 0 AND lot_id IS NOT NULL AND substr(tested_at,1,10) BETWEEN ? AND ? GROUP BY 1, 2`, formatDay(f), formatDay(t))
+	if err != nil {
+		return nil, fmt.Errorf("monthly tests: %w", err)
+	}
+	for rows.Next() {
+		var m, v string
+		var n int
+		if err := rows.Scan(&m, &v, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		i, ok := idx[m]
+		if !ok {
+			continue
+		}
+		s := &out[i]
+		s.Tests += n
+		switch v {
+		case "negative":
+			s.Negative += n
+		case "positive":
+			s.Positive += n
+		default:
+			s.Invalid += n
+		}
+	}
+	rows.Close()
+	rows, err = db.r.QueryContext(ctx, `SELECT substr(applied_on,1,7), count(*) FROM applications WHERE voided = 0 AND applied_on BETWEEN ? AND ? GROUP BY 1`,
+		formatDay(f), formatDay(t))
+	if err != nil {
+		return nil, fmt.Errorf("monthly applications: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m string
+		var n int
+		if err := rows.Scan(&m, &n); err != nil {
+			return nil, err
+		}
+		if i, ok := idx[m]; ok {
+			out[i].Applications = n
+		}
+	}
+	for i := range out {
+		if j := out[i].Negative + out[i].Positive; j > 0 {
+			out[i].PassRate = float64(out[i].Negative) / float64(j)
+		}
+	}
+	return out, rows.Err()
+}

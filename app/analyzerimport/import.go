@@ -1,0 +1,196 @@
+// Package analyzerimport is the use case "read the rapid-test analyzer into
+// the store" shared by the CLI (`suyuan analyzer import`) and the GUI. It is
+// Fyne-free: it wires device/analyzer (bytes → readings) to store (readings
+// → pending records → inspections) and nothing else.
+//
+// Durability: every reading is committed to the store in its own
+// transaction (synchronous=FULL) inside the session's deliver callback, i.e.
+// before the driver acknowledges it or asks the instrument for more. If the
+// PC loses power mid-import, everything the session moved past is on disk;
+// the rest is read again next time, and the store's reading key makes the
+// re-read add nothing twice.
+//
+// Field mapping analyzer.Reading → store.ReadingInput (see ToInput):
+//
+//	Instrument    → Instrument   driver name ("lz4000t", "taiyang", "dy723pc", "generic:<profile>")
+//	Model         → Model        as decoded (handshake model byte or profile)
+//	SerialNo      → SerialNo     from the wire, else Options.SerialNo / --serial-no
+//	RecordNo      → RecordNo     instrument's record identity (e.g. "YYMMDD-index")
+//	TestedAt      → TestedAt     instrument clock in Options.Location; stored as UTC
+//	Channel       → Channel      0 for single-channel instruments
+//	SampleNo, SampleName, Item, Unit, Result → same names, verbatim
+//	ControlDeltaA, SampleDeltaA, Rate, Value → same names (nil stays NULL)
+//	Suspect       → Suspect      a suspect reading is never recorded as a pass
+//	Raw ([]byte)  → Raw (string) lower-case hex of the exact frame bytes,
+//	                             no separators (hex.DecodeString gives them back)
+//
+// Identity: store.ReadingKey hashes Instrument + SerialNo + RecordNo +
+// TestedAt + Channel — the same fields as analyzer.Reading.Key — so "the
+// same reading" means the same thing on the wire and in the store.
+package analyzerimport
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"suyuan/device"
+	"suyuan/device/analyzer"
+	"suyuan/store"
+)
+
+// Progress is reported after each reading is safely committed (or found to
+// be already stored).
+type Progress struct {
+	Reading    analyzer.Reading
+	Duplicate  bool // the store already had this reading; nothing was added
+	Added      int  // running totals for this import
+	Duplicates int
+}
+
+// Rejected is a reading the store cannot accept as decoded (no test time:
+// a profile's time field did not parse). It is reported with its raw frame
+// rather than blocking every later reading in the instrument's memory.
+type Rejected struct {
+	Reading analyzer.Reading
+	Err     error
+}
+
+// Summary is what one import did.
+type Summary struct {
+	Added      int // new pending readings committed
+	Duplicates int // readings already in the store (a re-read)
+	Rejected   []Rejected
+	Stats      analyzer.Stats // wire counters: CRC errors, resyncs, re-requests…
+	Elapsed    time.Duration
+}
+
+// String is the one-line English summary the CLI logs.
+func (s Summary) String() string {
+	return fmt.Sprintf("added=%d duplicates=%d rejected=%d crc_errors=%d resyncs=%d bytes_dropped=%d re_requests=%d frames=%d elapsed=%s",
+		s.Added, s.Duplicates, len(s.Rejected), s.Stats.CRCErrors, s.Stats.Resyncs, s.Stats.BytesDropped, s.Stats.Requests, s.Stats.Frames,
+		s.Elapsed.Round(time.Millisecond))
+}
+
+// Text is the summary for the technician.
+func (s Summary) Text(lang string) string {
+	if lang == "en" {
+		return fmt.Sprintf("Imported %d new readings, %d already stored, %d rejected; line errors: %d checksum errors, %d resyncs.",
+			s.Added, s.Duplicates, len(s.Rejected), s.Stats.CRCErrors, s.Stats.Resyncs)
+	}
+	return fmt.Sprintf("新导入 %d 条读数，%d 条已存在，%d 条无法保存；线路错误：校验错误 %d 次，重新同步 %d 次。",
+		s.Added, s.Duplicates, len(s.Rejected), s.Stats.CRCErrors, s.Stats.Resyncs)
+}
+
+// ToInput converts a decoded reading to the store's input (mapping in the
+// package comment).
+func ToInput(r analyzer.Reading) store.ReadingInput {
+	return store.ReadingInput{
+		Instrument: r.Instrument, Model: r.Model, SerialNo: r.SerialNo, RecordNo: r.RecordNo, TestedAt: r.TestedAt,
+		Channel: r.Channel, SampleNo: r.SampleNo, SampleName: r.SampleName, Item: r.Item,
+		ControlDeltaA: r.ControlDeltaA, SampleDeltaA: r.SampleDeltaA, Rate: r.Rate, Value: r.Value,
+		Unit: r.Unit, Result: r.Result, Suspect: r.Suspect, Raw: hex.EncodeToString(r.Raw),
+	}
+}
+
+// Import runs driver's session over port and commits each reading to db as
+// a pending reading before the session moves on. progress (may be nil) is
+// called after each commit, on the session's goroutine.
+//
+// On failure (store write, disconnect, protocol error, ctx cancelled) the
+// returned error is an *Error carrying the partial Summary; everything
+// counted in Summary.Added is committed and stays. Rejected readings (no
+// test time) do not stop the session but make Import return an *Error at
+// the end, so they are never passed over silently.
+func Import(ctx context.Context, db *store.DB, actor store.Actor, port device.Port, driver analyzer.Driver, progress func(Progress)) (Summary, error) {
+	var sum Summary
+	// Check the permission before talking to the instrument: a refused
+	// first write would otherwise look like an instrument problem.
+	if err := actor.Require(store.PermInspect); err != nil {
+		return sum, err
+	}
+	start := time.Now()
+	st, err := analyzer.Session(ctx, port, driver, func(r analyzer.Reading) error {
+		if r.TestedAt.IsZero() {
+			sum.Rejected = append(sum.Rejected, Rejected{Reading: r, Err: errNoTime})
+			return nil
+		}
+		added, dup, err := db.ImportReadings(ctx, actor, []store.ReadingInput{ToInput(r)})
+		if err != nil {
+			return err
+		}
+		sum.Added += added
+		sum.Duplicates += dup
+		if progress != nil {
+			progress(Progress{Reading: r, Duplicate: dup > 0, Added: sum.Added, Duplicates: sum.Duplicates})
+		}
+		return nil
+	})
+	sum.Stats, sum.Elapsed = st, time.Since(start)
+	if err != nil {
+		return sum, &Error{Summary: sum, Err: err}
+	}
+	if len(sum.Rejected) > 0 {
+		return sum, &Error{Summary: sum, Err: errRejected}
+	}
+	return sum, nil
+}
+
+type msgError struct{ zh, en string }
+
+func (e *msgError) Error() string { return e.en }
+func (e *msgError) UserMessage(lang string) string {
+	if lang == "en" {
+		return e.en
+	}
+	return e.zh
+}
+
+var (
+	errNoTime = &msgError{zh: "读数没有有效的检测时间，无法保存。", en: "the reading has no valid test time and cannot be stored"}
+	// errRejected ends an otherwise complete session that had to pass over
+	// readings without a time.
+	errRejected = &msgError{zh: "部分读数没有有效的检测时间，未能保存（原始数据已列出）。请检查仪器时钟或数据格式设置。",
+		en: "some readings had no valid test time and were not stored (their raw data is listed); check the instrument clock or the data-format profile"}
+)
+
+// Error is a failed or incomplete import. Summary says what was committed
+// before it stopped; those readings stay, and importing again adds only
+// what is missing.
+type Error struct {
+	Summary Summary
+	Err     error
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("analyzer import stopped after %d new readings: %v", e.Summary.Added, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// UserMessage says what went wrong (the cause's own sentence when it has
+// one) and that nothing already saved is lost.
+func (e *Error) UserMessage(lang string) string {
+	var cause string
+	if errors.Is(e.Err, context.Canceled) {
+		cause = map[bool]string{true: "The import was cancelled.", false: "导入已取消。"}[lang == "en"]
+	} else if um, ok := asUserMessage(e.Err); ok {
+		cause = um.UserMessage(lang)
+	} else if lang == "en" {
+		cause = "Error: " + e.Err.Error() + "."
+	} else {
+		cause = "出错了：" + e.Err.Error() + "。"
+	}
+	if lang == "en" {
+		return fmt.Sprintf("%s %d new readings were saved before the import stopped and are kept; import again to read the rest (nothing is added twice).", cause, e.Summary.Added)
+	}
+	return fmt.Sprintf("%s导入中止前已保存 %d 条新读数，不会丢失；请重新导入其余读数（不会重复）。", cause, e.Summary.Added)
+}
+
+func asUserMessage(err error) (interface{ UserMessage(string) string }, bool) {
+	var um interface{ UserMessage(string) string }
+	ok := errors.As(err, &um)
+	return um, ok
+}

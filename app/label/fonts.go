@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
@@ -21,6 +22,10 @@ import (
 // times. Safe for concurrent use.
 type Fonts struct {
 	latin, cjk *sfnt.Font
+	id         uint64 // distinguishes font sets in the layout cache
+
+	digitsOnce    sync.Once
+	uniformDigits bool
 
 	mu     sync.RWMutex
 	glyphs map[glyphKey]*glyph
@@ -73,8 +78,10 @@ func NewFonts(latinTTF, cjkTTF []byte) (*Fonts, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse cjk font: %w", err)
 	}
-	return &Fonts{latin: l, cjk: c, glyphs: map[glyphKey]*glyph{}, faces: map[faceKey]font.Face{}}, nil
+	return &Fonts{latin: l, cjk: c, id: fontsIDs.Add(1), glyphs: map[glyphKey]*glyph{}, faces: map[faceKey]font.Face{}}, nil
 }
+
+var fontsIDs atomic.Uint64
 
 var (
 	defaultFontsOnce sync.Once

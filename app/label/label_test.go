@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"unicode/utf8"
 
@@ -282,23 +284,112 @@ func FuzzRender(f *testing.F) {
 	})
 }
 
+// BenchmarkLabelTSPL measures labels per second through layout + QR +
+// raster + TSPL (what the packing line waits for), 60x40 mm at 203 dpi:
+//
+//	batch:    one lot, serials 1..1000 of 1000 (a real print run: one URL)
+//	distinct: every label a different trace code (QR encoded every time)
+//	cold:     distinct codes with the layout and QR caches emptied before
+//	          every label (single goroutine): the cost without any reuse
+//
+// Compare with BenchmarkQROnly (QR encoding alone).
 func BenchmarkLabelTSPL(b *testing.B) {
-	d := Sample(TraceLabel)
-	Render(d, Size60x40, 203, Options{}) // warm the glyph cache
-	b.ReportAllocs()
-	b.RunParallel(func(pb *testing.PB) {
-		i := 0
-		for pb.Next() {
-			dd := d
-			i++
-			dd.Code = "1159396682896594" + string(rune('0'+i%10)) + "445"
-			img, err := Render(dd, Size60x40, 203, Options{})
+	base := Sample(TraceLabel)
+	Render(base, Size60x40, 203, Options{}) // warm the glyph cache
+	perSec := func(b *testing.B) {
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "labels/s")
+	}
+	b.Run("batch", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			var buf []byte
+			i := 0
+			for pb.Next() {
+				d := base
+				d.Serial, d.Total = i%1000+1, 1000
+				i++
+				img, err := Render(d, Size60x40, 203, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				buf = printer.AppendTSPL(buf[:0], img, printer.JobOptions{})
+			}
+		})
+		perSec(b)
+	})
+	distinct := func(i int) Data {
+		d := base
+		d.Code = fmt.Sprintf("XPGS-%06d-%04d-%c", 261128+i/10000, i%10000, 'A'+rune(i%26))
+		return d
+	}
+	var seq atomic.Int64
+	b.Run("distinct", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			var buf []byte
+			for pb.Next() {
+				img, err := Render(distinct(int(seq.Add(1))), Size60x40, 203, Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				buf = printer.AppendTSPL(buf[:0], img, printer.JobOptions{})
+			}
+		})
+		perSec(b)
+	})
+	b.Run("cold", func(b *testing.B) {
+		b.ReportAllocs()
+		var buf []byte
+		for i := 0; i < b.N; i++ {
+			resetCaches()
+			img, err := Render(distinct(int(seq.Add(1))), Size60x40, 203, Options{})
 			if err != nil {
 				b.Fatal(err)
 			}
-			_ = printer.EncodeTSPL(img, printer.JobOptions{})
+			buf = printer.AppendTSPL(buf[:0], img, printer.JobOptions{})
 		}
+		perSec(b)
 	})
+}
+
+// resetCaches empties the layout and QR caches (not the glyph cache).
+func resetCaches() {
+	qrCache.Lock()
+	qrCache.m = map[string]*qrEntry{}
+	qrCache.Unlock()
+	layoutCache.Lock()
+	layoutCache.m = map[string]fitResult{}
+	layoutCache.Unlock()
+}
+
+// A cache hit must give exactly the image a miss gives, for every kind and
+// for serials whose digits differ (the layout key writes digits as '0').
+func TestCachedRenderIdentical(t *testing.T) {
+	for _, k := range Kinds {
+		for _, s := range []Size{Size50x30, Size60x40} {
+			for _, serial := range []int{1, 7, 19, 20} {
+				d := Sample(k)
+				d.Serial, d.Total = serial, 20
+				resetCaches()
+				Render(Data{Kind: k}, s, 203, Options{}) // an error; caches nothing useful
+				warm := Sample(k)
+				warm.Serial, warm.Total = 11, 20
+				Render(warm, s, 203, Options{})
+				hit, err1 := Render(d, s, 203, Options{})
+				resetCaches()
+				miss, err2 := Render(d, s, 203, Options{})
+				if (err1 == nil) != (err2 == nil) {
+					t.Fatalf("%s %s serial %d: cached %v, uncached %v", k, s, serial, err1, err2)
+				}
+				if err1 != nil {
+					continue // too much text for this size either way
+				}
+				if n := hit.Diff(miss); n != 0 {
+					t.Fatalf("%s %s serial %d: cached render differs by %d dots", k, s, serial, n)
+				}
+			}
+		}
+	}
 }
 
 func BenchmarkQROnly(b *testing.B) {
@@ -308,4 +399,5 @@ func BenchmarkQROnly(b *testing.B) {
 			_ = q
 		}
 	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "labels/s")
 }

@@ -52,12 +52,10 @@ func Render(d Data, size Size, dpi int, opts Options) (*printer.Bitmap, error) {
 	if err := checkGlyphs(opts.Fonts, d, its); err != nil {
 		return nil, err
 	}
-	q, err := qrcode.New(content, qrcode.Medium)
+	modules, err := qrModules(content)
 	if err != nil {
 		return nil, &Error{Field: "URL", ZH: "二维码内容太长，无法生成：请缩短网址模板。", EN: "The QR content is too long: shorten the URL template."}
 	}
-	q.DisableBorder = true
-	modules := q.Bitmap()
 
 	dpm := float64(printer.DotsPerMM(dpi))
 	W, H := printer.MMToDots(size.WidthMM, dpi), printer.MMToDots(size.HeightMM, dpi)
@@ -80,15 +78,44 @@ func Render(d Data, size Size, dpi int, opts Options) (*printer.Bitmap, error) {
 		maxBody = minBody
 	}
 
-	// Largest body size that fits with the smallest QR, then the largest
-	// QR that still fits with that body size.
-	fit := func(body, mod int) bool { _, ok := e.flow(body, mod); return ok }
-	if !fit(minBody, minMod) {
-		// Second chance for small labels: the compact form (承诺依据 as text).
+	// The size search is the expensive part of a layout and is the same for
+	// every label of a run: memoised (see layoutKey).
+	key := layoutKey(opts.Fonts, size, dpi, opts, e.n, its)
+	r, ok := cachedFit(key)
+	if !ok {
+		if r, err = e.fit(d, its, size, minBody, maxBody, minMod, maxMod); err != nil {
+			return nil, err
+		}
+		storeFit(key, r)
+	}
+	if r.compact {
 		e.items = items(d, true)
+	}
+	body, mod := r.body, r.mod
+	lines, _ := e.flow(body, mod)
+
+	img := printer.NewBitmap(W, H)
+	qr := e.qrRect(mod)
+	quiet := quietModules * mod
+	drawQR(img, modules, qr.Min.X+quiet, qr.Min.Y+quiet, mod)
+	for _, l := range lines {
+		e.draw(img, l)
+	}
+	return img, nil
+}
+
+// fit finds the largest body size that fits with the smallest QR, then the
+// largest QR that still fits with that body size; on small labels it falls
+// back to the compact form (承诺依据 as text).
+func (e *engine) fit(d Data, its []item, size Size, minBody, maxBody, minMod, maxMod int) (fitResult, error) {
+	fit := func(body, mod int) bool { _, ok := e.flow(body, mod); return ok }
+	compact := false
+	if !fit(minBody, minMod) {
+		e.items = items(d, true)
+		compact = true
 		if !fit(minBody, minMod) {
 			e.items = its
-			return nil, e.tooBig(size)
+			return fitResult{}, e.tooBig(size)
 		}
 	}
 	lo, hi := minBody, maxBody
@@ -107,23 +134,41 @@ func Render(d Data, size Size, dpi int, opts Options) (*printer.Bitmap, error) {
 			break
 		}
 	}
-	lines, _ := e.flow(body, mod)
+	return fitResult{body: body, mod: mod, compact: compact}, nil
+}
 
-	img := printer.NewBitmap(W, H)
-	qr := e.qrRect(mod)
-	quiet := quietModules * mod
-	ox, oy := qr.Min.X+quiet, qr.Min.Y+quiet
-	for y, row := range modules {
-		for x, dark := range row {
-			if dark {
-				img.FillRect(image.Rect(ox+x*mod, oy+y*mod, ox+(x+1)*mod, oy+(y+1)*mod))
+// drawQR paints the modules at (ox, oy), mod dots each: one packed row per
+// module row, ORed into the mod image rows it covers, instead of a
+// rectangle fill per module. Dots outside the bitmap are dropped, as
+// FillRect would.
+func drawQR(img *printer.Bitmap, modules [][]bool, ox, oy, mod int) {
+	if len(modules) == 0 {
+		return
+	}
+	row := make([]byte, img.Stride)
+	for y, mrow := range modules {
+		clear(row)
+		ink := false
+		for x, dark := range mrow {
+			if !dark {
+				continue
+			}
+			ink = true
+			x0, x1 := max(ox+x*mod, 0), min(ox+(x+1)*mod, img.Width)
+			for px := x0; px < x1; px++ {
+				row[px>>3] |= 0x80 >> (px & 7)
+			}
+		}
+		if !ink {
+			continue
+		}
+		for py := max(oy+y*mod, 0); py < min(oy+(y+1)*mod, img.Height); py++ {
+			dst := img.Pix[py*img.Stride : (py+1)*img.Stride]
+			for i, v := range row {
+				dst[i] |= v
 			}
 		}
 	}
-	for _, l := range lines {
-		e.draw(img, l)
-	}
-	return img, nil
 }
 
 // checkGlyphs refuses characters no embedded font has (emoji, rare hanzi

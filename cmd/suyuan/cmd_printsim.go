@@ -35,6 +35,7 @@ func runSimPrinter(ctx context.Context, env *Env, args []string) error {
 	listen := fs.String("listen", "127.0.0.1:9100", "address to listen on")
 	out := fs.String("out", "sim-labels", "directory for label PNGs")
 	dpi := fs.Int("dpi", 203, "print head resolution (203 or 300)")
+	dropAt := fs.Int("drop-at", 0, "fault: lose the N-th label received and reset the connection (0 = none)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -43,7 +44,7 @@ func runSimPrinter(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("listen %s: %w", *listen, err)
 	}
 	fmt.Fprintf(env.Stdout, "simulated printer on tcp://%s (%d dpi), labels -> %s\n", ln.Addr(), *dpi, *out)
-	s := &sim.Server{OutDir: *out, DPI: *dpi, Log: env.Stdout}
+	s := &sim.Server{OutDir: *out, DPI: *dpi, Log: env.Stdout, DropAt: *dropAt}
 	return s.Serve(ctx, ln)
 }
 

@@ -78,38 +78,62 @@ func mmString(dots, dpm int) string {
 // inverted, and the padding bits of the last byte in a row are set (white).
 // The payload is binary and is followed by CR LF.
 func EncodeTSPL(b *Bitmap, o JobOptions) []byte {
+	return AppendTSPL(make([]byte, 0, len(b.Pix)+256), b, o)
+}
+
+// AppendTSPL is EncodeTSPL appending to dst, so a print loop can reuse one
+// buffer: the packing line prints thousands of labels and the payload is the
+// size of the image. The header is built with strconv appends and the
+// payload inverted a row at a time, with no per-byte buffer calls.
+func AppendTSPL(dst []byte, b *Bitmap, o JobOptions) []byte {
 	o = o.norm()
 	dpm := DotsPerMM(o.DPI)
-	var buf bytes.Buffer
-	buf.Grow(len(b.Pix) + 256)
-	fmt.Fprintf(&buf, "SIZE %s mm,%s mm\r\n", mmString(b.Width, dpm), mmString(b.Height, dpm))
+	dst = append(dst, "SIZE "...)
+	dst = append(dst, mmString(b.Width, dpm)...)
+	dst = append(dst, " mm,"...)
+	dst = append(dst, mmString(b.Height, dpm)...)
+	dst = append(dst, " mm\r\n"...)
 	if o.GapMM < 0 {
-		buf.WriteString("GAP 0,0\r\n")
+		dst = append(dst, "GAP 0,0\r\n"...)
 	} else {
-		fmt.Fprintf(&buf, "GAP %s mm,0 mm\r\n", strconv.FormatFloat(o.GapMM, 'f', -1, 64))
+		dst = append(dst, "GAP "...)
+		dst = strconv.AppendFloat(dst, o.GapMM, 'f', -1, 64)
+		dst = append(dst, " mm,0 mm\r\n"...)
 	}
-	fmt.Fprintf(&buf, "DIRECTION %d\r\nREFERENCE 0,0\r\nDENSITY %d\r\n", o.Direction, o.Density)
+	dst = append(dst, "DIRECTION "...)
+	dst = strconv.AppendInt(dst, int64(o.Direction), 10)
+	dst = append(dst, "\r\nREFERENCE 0,0\r\nDENSITY "...)
+	dst = strconv.AppendInt(dst, int64(o.Density), 10)
+	dst = append(dst, "\r\n"...)
 	if o.Speed > 0 {
-		fmt.Fprintf(&buf, "SPEED %d\r\n", o.Speed)
+		dst = append(dst, "SPEED "...)
+		dst = strconv.AppendInt(dst, int64(o.Speed), 10)
+		dst = append(dst, "\r\n"...)
 	}
-	buf.WriteString("CLS\r\n")
-	fmt.Fprintf(&buf, "BITMAP 0,0,%d,%d,0,", b.Stride, b.Height)
+	dst = append(dst, "CLS\r\nBITMAP 0,0,"...)
+	dst = strconv.AppendInt(dst, int64(b.Stride), 10)
+	dst = append(dst, ',')
+	dst = strconv.AppendInt(dst, int64(b.Height), 10)
+	dst = append(dst, ",0,"...)
 	pad := byte(0)
 	if r := b.Width & 7; r != 0 {
 		pad = 0xff >> r
 	}
-	for y := 0; y < b.Height; y++ {
-		row := b.Pix[y*b.Stride : (y+1)*b.Stride]
-		for i, v := range row {
-			v = ^v
-			if i == len(row)-1 {
-				v |= pad
-			}
-			buf.WriteByte(v)
+	n := len(dst)
+	dst = append(dst, b.Pix[:b.Stride*b.Height]...)
+	payload := dst[n:]
+	for i := range payload {
+		payload[i] = ^payload[i]
+	}
+	if pad != 0 && b.Stride > 0 {
+		for i := b.Stride - 1; i < len(payload); i += b.Stride {
+			payload[i] |= pad
 		}
 	}
-	fmt.Fprintf(&buf, "\r\nPRINT 1,%d\r\n", o.Copies)
-	return buf.Bytes()
+	dst = append(dst, "\r\nPRINT 1,"...)
+	dst = strconv.AppendInt(dst, int64(o.Copies), 10)
+	dst = append(dst, "\r\n"...)
+	return dst
 }
 
 // EncodeZPL returns one ZPL II job printing b as a ^GFA graphic field

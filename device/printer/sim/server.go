@@ -23,9 +23,26 @@ type Server struct {
 	Idle   time.Duration     // close a connection idle this long (default 2 min)
 	Saved  func(path string) // called after each PNG is in place (optional)
 
-	mu   sync.Mutex
-	next int
+	// DropAt is a fault for tests and demos: the DropAt-th label received
+	// (counting from 1 over the server's life) is not printed; instead the
+	// connection is reset, as when a printer loses power mid-job. Later
+	// labels, on a new connection, print normally. 0 = no fault.
+	DropAt int
+
+	mu       sync.Mutex
+	next     int // PNGs in OutDir
+	received int // labels received (printed or dropped)
 }
+
+// errDrop ends a connection on the DropAt fault.
+var errDrop = errors.New("sim printer: simulated power loss")
+
+// tsplReady is the <ESC>!? reply "no error"; zplStatus is a ~HS reply with
+// paper, pause and buffer flags all clear.
+var (
+	tsplReady = []byte{0x00}
+	zplStatus = []byte("\x02030,0,0,0480,000,0,0,0,000,0,0,0\x03\r\n\x02000,0,0,0,0,2,4,0,00000000,1,000\x03\r\n\x021234,0\x03\r\n")
+)
 
 // Serve runs a 203-dpi simulator on ln until ctx ends.
 func Serve(ctx context.Context, ln net.Listener, outDir string) error {
@@ -93,7 +110,23 @@ func (r idleReader) Read(p []byte) (int, error) {
 }
 
 func (s *Server) handle(c net.Conn) {
-	err := Interpret(idleReader{c, s.Idle}, s.DPI, func(l Label) error {
+	status := func(q string) error {
+		reply := tsplReady
+		if q == StatusZPL {
+			reply = zplStatus
+		}
+		_ = c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		_, err := c.Write(reply)
+		return err
+	}
+	err := InterpretStatus(idleReader{c, s.Idle}, s.DPI, func(l Label) error {
+		s.mu.Lock()
+		s.received++
+		drop := s.received == s.DropAt
+		s.mu.Unlock()
+		if drop {
+			return errDrop
+		}
 		path, err := s.save(l.Img)
 		if err != nil {
 			return err
@@ -103,7 +136,14 @@ func (s *Server) handle(c net.Conn) {
 			s.Saved(path)
 		}
 		return nil
-	})
+	}, status)
+	if errors.Is(err, errDrop) {
+		if tc, ok := c.(*net.TCPConn); ok {
+			_ = tc.SetLinger(0) // reset, not a polite close
+		}
+		s.logf("label dropped (simulated power loss); connection from %s reset\n", c.RemoteAddr())
+		return
+	}
 	if err != nil && !errors.Is(err, net.ErrClosed) {
 		s.logf("job from %s rejected: %v\n", c.RemoteAddr(), err)
 	}

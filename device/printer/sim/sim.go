@@ -42,6 +42,24 @@ const maxDots = 8000
 // printed label. A job starting with '^' or '~' is ZPL; anything else is TSPL.
 // dpi converts TSPL mm/inch sizes to dots.
 func Interpret(r io.Reader, dpi int, emit Emit) error {
+	return InterpretStatus(r, dpi, emit, nil)
+}
+
+// Status queries a host may send between jobs to learn that the printer has
+// taken everything before them (see printer.Confirmer).
+const (
+	StatusTSPL = "tspl" // <ESC>!? : one status byte
+	StatusZPL  = "zpl"  // ~HS : three <STX>…<ETX> CR LF strings
+)
+
+// InterpretStatus is Interpret that also answers status queries: status is
+// called with StatusTSPL or StatusZPL once every command before the query has
+// been executed (labels emitted), which is what makes the reply a receipt.
+// A nil status ignores queries.
+func InterpretStatus(r io.Reader, dpi int, emit Emit, status func(query string) error) error {
+	if status == nil {
+		status = func(string) error { return nil }
+	}
 	br := bufio.NewReaderSize(r, 64<<10)
 	t := &tspl{dpm: float64(printer.DotsPerMM(dpi)), dpi: dpi, emit: emit}
 	for {
@@ -55,8 +73,18 @@ func Interpret(r io.Reader, dpi int, emit Emit) error {
 		switch b[0] {
 		case '\r', '\n', ' ', '\t', 0:
 			br.ReadByte()
+		case 0x1b: // TSPL immediate command: <ESC>!? status, others ignored
+			var q [3]byte
+			if _, err := io.ReadFull(br, q[:]); err != nil {
+				return fmt.Errorf("tspl: truncated ESC command: %w", err)
+			}
+			if q[1] == '!' && q[2] == '?' {
+				if err := status(StatusTSPL); err != nil {
+					return err
+				}
+			}
 		case '^', '~':
-			if err := interpretZPLJob(br, emit); err != nil {
+			if err := interpretZPLJob(br, emit, status); err != nil {
 				return err
 			}
 		default:
@@ -269,7 +297,7 @@ func (t *tspl) bitmap(br *bufio.Reader) error {
 }
 
 // interpretZPLJob reads one ^XA … ^XZ format and emits its labels.
-func interpretZPLJob(br *bufio.Reader, emit Emit) error {
+func interpretZPLJob(br *bufio.Reader, emit Emit, status func(string) error) error {
 	var (
 		w, h, fx, fy, lx, ly int
 		copies               = 1
@@ -304,6 +332,15 @@ func interpretZPLJob(br *bufio.Reader, emit Emit) error {
 			return fmt.Errorf("zpl: truncated command: %w", err)
 		}
 		cmd := strings.ToUpper(string(code))
+		if cmd == "HS" && c == '~' {
+			if err := status(StatusZPL); err != nil {
+				return err
+			}
+			if !started {
+				return nil // a query between formats
+			}
+			continue
+		}
 		if cmd == "XA" {
 			started = true
 			continue

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"image/color"
 	"time"
 
@@ -334,10 +333,4 @@ func (s *Shell) loginAs(a store.Actor) {
 	}
 	s.current = "home"
 	s.render()
-}
-
-// errorsIsForbidden reports a permission error (the menu should prevent it).
-func errorsIsForbidden(err error) bool {
-	var e *store.Error
-	return errors.As(err, &e) && e.Code == store.CodeForbidden
 }

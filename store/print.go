@@ -19,7 +19,7 @@ type PrintJobInput struct {
 	Printer       string // printer URI or name
 	Size          string // e.g. "60x40"
 	DPI           int    // 0: 203
-	Lang          string // zh (default) or en
+	Lang          string // printer language: tspl (default), zpl, escpos, png or pdf; needed to resume
 	ReprintOf     *int64 // the job being reprinted, if any
 	Reason        string // required for a reprint
 }
@@ -83,7 +83,7 @@ func (db *DB) StartPrintJob(ctx context.Context, actor Actor, in PrintJobInput) 
 			in.DPI = 203
 		}
 		if in.Lang == "" {
-			in.Lang = "zh"
+			in.Lang = "tspl"
 		}
 		l, err := loadLotRow(ctx, tx.tx, in.LotID)
 		if err != nil {

@@ -36,7 +36,7 @@ func TestPrintJobResumeAndSerials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if j.FirstSerial != 1 || j.Status != "open" || j.DPI != 203 || j.Lang != "zh" {
+	if j.FirstSerial != 1 || j.Status != "open" || j.DPI != 203 || j.Lang != "tspl" {
 		t.Fatalf("job %+v", j)
 	}
 	got := map[int]int{}

@@ -1,10 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
+	"encoding/json"
+	"math/rand"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -268,5 +272,59 @@ func TestOpenLoadsSitePesticideList(t *testing.T) {
 	_, err = Open(ctx, filepath.Join(dir, DefaultFile))
 	if err == nil || !strings.Contains(err.(interface{ UserMessage(string) string }).UserMessage("zh"), "格式有误") {
 		t.Fatalf("malformed list accepted or unclear: %v", err)
+	}
+}
+
+// genericCanonical is CanonicalJSON's generic path, kept here as the oracle
+// for the row fast path.
+func genericCanonical(t *testing.T, v any) []byte {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&g); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.Encode(g)
+	return bytes.TrimRight(buf.Bytes(), "\n")
+}
+
+func TestCanonicalRowMatchesGeneric(t *testing.T) {
+	rng := rand.New(rand.NewSource(7))
+	strs := []string{"", "冰糖橙", "<a&b>", "line\nbreak\t\"q\"\\", "\u2028\u2029", "bad\xffutf8", "\x00\x1f", "emoji 🍊"}
+	floats := []float64{0, -0.0, 1.5, 1e21, 1e-7, 123456789.125, -3.25e-10, 0.1 + 0.2}
+	for i := 0; i < 2000; i++ {
+		m := map[string]any{}
+		for j := 0; j < 1+rng.Intn(8); j++ {
+			k := strs[rng.Intn(len(strs))] + strconv.Itoa(j)
+			switch rng.Intn(5) {
+			case 0:
+				m[k] = nil
+			case 1:
+				m[k] = rng.Int63() - rng.Int63()
+			case 2:
+				m[k] = floats[rng.Intn(len(floats))] * float64(rng.Intn(1000)-500)
+			case 3:
+				m[k] = strs[rng.Intn(len(strs))]
+			case 4:
+				b := make([]byte, rng.Intn(20))
+				rng.Read(b)
+				m[k] = b
+			}
+		}
+		fast, ok := canonicalRow(m)
+		if !ok {
+			t.Fatalf("fast path refused %v", m)
+		}
+		if want := genericCanonical(t, m); !bytes.Equal(fast, want) {
+			t.Fatalf("fast %s\ngeneric %s", fast, want)
+		}
 	}
 }

@@ -1,0 +1,176 @@
+package app
+
+import (
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"suyuan/app/widgets"
+	"suyuan/store"
+)
+
+// homeScreen shows today's work and warnings: plots still inside their PHI
+// window, certifications about to expire, unsynced journal entries, and the
+// device and network status.
+type homeScreen struct {
+	summary  store.HomeSummary
+	phi      []store.PHIWindow
+	expiring []store.Certification
+	sync     store.SyncStatus
+	syncErr  error
+	pills    []*widgets.StatusPill
+	cards    *fyne.Container
+}
+
+// certWarnDays is how far ahead Home warns of an expiring certification:
+// renewal of a 绿色食品 title takes about three months, so 90 days leaves
+// time to act.
+const certWarnDays = 90
+
+func buildHome(s *Shell) (fyne.CanvasObject, any) {
+	h := &homeScreen{}
+	var err error
+	if h.phi, err = s.d.Store.LotsInPHIWindow(s.ctx, s.today()); err != nil {
+		s.showError(err)
+	}
+	if h.expiring, err = s.d.Store.ExpiringCertifications(s.ctx, certWarnDays*24*time.Hour); err != nil {
+		s.showError(err)
+	}
+	if h.summary, err = s.d.Store.HomeSummary(s.ctx, s.today()); err != nil {
+		s.showError(err)
+	}
+	h.sync, h.syncErr = s.d.Store.SyncStatus(s.ctx)
+
+	// Status pills: outbox, then whatever the composition root reports.
+	syncPill := widgets.NewStatusPill(tr("home.syncNone"), widgets.PillOK)
+	switch {
+	case h.syncErr != nil:
+		syncPill.Set(userMessage(h.syncErr), widgets.PillBad)
+	case h.sync.LastError != "":
+		syncPill.Set(trf("home.syncError", "N", h.sync.Pending), widgets.PillBad)
+	case h.sync.Pending > 0:
+		syncPill.Set(trf("home.syncPending", "N", h.sync.Pending), widgets.PillWarn)
+	}
+	h.pills = append(h.pills, syncPill)
+	statusRows := container.NewVBox(container.NewHBox(widget.NewLabel(tr("home.sync")), syncPill))
+	if s.d.Status != nil {
+		for _, st := range s.d.Status.Statuses(CurrentLanguage()) {
+			p := widgets.NewStatusPill(st.Text, widgets.PillState(st.State))
+			h.pills = append(h.pills, p)
+			statusRows.Add(container.NewHBox(widget.NewLabel(st.Label), p))
+		}
+	} else {
+		for _, k := range []string{"home.printer", "home.analyzer", "home.scanner", "home.network"} {
+			p := widgets.NewStatusPill(tr("home.notConfigured"), widgets.PillIdle)
+			h.pills = append(h.pills, p)
+			statusRows.Add(container.NewHBox(widget.NewLabel(tr(k)), p))
+		}
+	}
+	if s.d.Training {
+		statusRows.Add(wrapLabel(tr("training.devices")))
+	}
+
+	phiBox := container.NewVBox()
+	if len(h.phi) == 0 {
+		phiBox.Add(widget.NewLabel(tr("home.phiNone")))
+	}
+	for _, w := range h.phi {
+		phiBox.Add(pillRow(widgets.NewStatusPill(tr("home.phiWait"), widgets.PillWarn),
+			trf("home.phiRow", "Plot", w.BaseName+" / "+w.PlotName, "Crop", w.Crop, "Date", day(w.Earliest))))
+	}
+	certBox := container.NewVBox()
+	if len(h.expiring) == 0 {
+		certBox.Add(widget.NewLabel(trf("home.certsNone", "N", certWarnDays)))
+	}
+	for _, c := range h.expiring {
+		left := int(c.ValidTo.Sub(s.today()).Hours() / 24)
+		state := widgets.PillWarn
+		if left <= 30 {
+			state = widgets.PillBad
+		}
+		certBox.Add(pillRow(widgets.NewStatusPill(trf("common.days", "N", left), state),
+			tr("cert."+c.Kind)+" "+c.Number+" · "+c.ProductName+" · "+trf("home.validTo", "Date", day(c.ValidTo))))
+	}
+	syncBox := container.NewVBox(wrapLabel(trf("home.journal", "N", h.sync.HeadSeq, "P", h.sync.Pending)))
+	if h.sync.LastReceipt != nil {
+		syncBox.Add(widget.NewLabel(trf("home.lastReceipt", "Time", h.sync.LastReceipt.StoredAt.Local().Format(time.DateTime))))
+	}
+	if h.sync.LastError != "" {
+		syncBox.Add(wrapLabel(h.sync.LastError))
+	}
+	if h.sync.OpenRejections > 0 {
+		syncBox.Add(widgets.NewStatusPill(trf("home.rejections", "N", h.sync.OpenRejections), widgets.PillBad))
+	}
+
+	// Lots: harvested inside a PHI window (no certificate or sale yet) and
+	// lots on hold after a positive test.
+	lotBox := container.NewVBox()
+	for _, l := range h.summary.LotsOnHold {
+		lotBox.Add(pillRow(widgets.NewStatusPill(tr("home.hold"), widgets.PillBad), l.Code+" · "+l.Product+" · "+l.Reason))
+	}
+	if more := h.summary.LotsOnHoldCount - len(h.summary.LotsOnHold); more > 0 {
+		lotBox.Add(widget.NewLabel(trf("home.more", "N", more)))
+	}
+	for _, l := range h.summary.LotsInPHI {
+		lotBox.Add(pillRow(widgets.NewStatusPill(tr("home.phiWait"), widgets.PillWarn), l.Code+" · "+l.Product+" · "+trf("home.lotPHI", "Date", l.Reason)))
+	}
+	if len(lotBox.Objects) == 0 {
+		lotBox.Add(widget.NewLabel(tr("home.lotsNone")))
+	}
+	recBox := container.NewVBox()
+	for _, p := range h.summary.IncompleteProducts {
+		recBox.Add(pillRow(widgets.NewStatusPill(tr("home.incomplete"), widgets.PillWarn), incompleteText(p)))
+	}
+	if h.summary.PendingReadings > 0 {
+		recBox.Add(pillRow(widgets.NewStatusPill(trf("home.readings", "N", h.summary.PendingReadings), widgets.PillWarn), tr("home.readingsHint")))
+	}
+	if len(recBox.Objects) == 0 {
+		recBox.Add(widget.NewLabel(tr("home.recordsOK")))
+	}
+
+	// Card titles wrap (a widget.Card heading does not, and two long
+	// English headings side by side would widen the window past 1280 px).
+	card := func(title string, body fyne.CanvasObject) fyne.CanvasObject {
+		t := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+		t.SizeName = theme.SizeNameSubHeadingText
+		t.Wrapping = fyne.TextWrapWord
+		return widget.NewCard("", "", container.NewVBox(t, widget.NewSeparator(), body))
+	}
+	greeting := widget.NewLabelWithStyle(trf("home.greeting", "Name", s.actor.Name, "Date", day(s.today())), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	h.cards = container.NewGridWithColumns(2,
+		card(tr("home.phi"), phiBox),
+		card(tr("home.lots"), lotBox),
+		card(tr("home.records"), recBox),
+		card(tr("home.certs"), certBox),
+		card(tr("home.syncTitle"), syncBox),
+		card(tr("home.devices"), statusRows),
+	)
+	return container.NewVScroll(container.NewVBox(greeting, h.cards)), h
+}
+
+// pillRow is a pill followed by a wrapping text, so long lines (English,
+// long plot names) wrap inside their card instead of widening the window.
+func pillRow(p *widgets.StatusPill, text string) fyne.CanvasObject {
+	return container.NewBorder(nil, nil, container.NewVBox(p), nil, wrapLabel(text))
+}
+
+// incompleteText translates the store's "name (area, area)" summary: the
+// store names the record areas in English (environment, inputs, tests,
+// processing).
+func incompleteText(s string) string {
+	i := strings.LastIndex(s, " (")
+	if i < 0 || !strings.HasSuffix(s, ")") {
+		return s
+	}
+	areas := strings.Split(s[i+2:len(s)-1], ", ")
+	for j, a := range areas {
+		if t := tr("area." + a); t != "area."+a {
+			areas[j] = t
+		}
+	}
+	return s[:i] + pick("：缺", ": missing ") + strings.Join(areas, pick("、", ", "))
+}

@@ -1,0 +1,129 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"suyuan/app"
+	"suyuan/assets"
+	"suyuan/store"
+)
+
+func init() {
+	register(command{Name: "gui", Summary: "open the desktop app (the default with no command; --training for the sandbox)", Run: runGUI})
+}
+
+// appID must match FyneApp.toml so Preferences and Storage resolve.
+const appID = "cn.suyuan.app"
+
+// runGUI opens the window on the site's store, or with --training on a
+// separate sandbox store in <data>/training with simulated devices.
+//
+// --screenshot-tour (hidden, used by scripts/screenshots.sh) expects an
+// empty data directory: it walks every screen in both languages, printing
+// "SHOT <name>" on stdout when a screen is drawn and waiting for one line on
+// stdin before going on, then prints "DONE" and quits.
+func runGUI(ctx context.Context, env *Env, args []string) error {
+	fs := flag.NewFlagSet("gui", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	training := fs.Bool("training", false, "training mode: sandbox store, simulated analyzer and printer")
+	tour := fs.Bool("screenshot-tour", false, "")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	setLocaleFallback()
+	path := env.storePath()
+	if *training {
+		path = filepath.Join(env.DataDir, "training", store.DefaultFile)
+	}
+	db, err := store.Open(ctx, path, store.WithAppVersion(version))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	id := appID
+	if *tour {
+		id += ".tour" // keep the tour's language switches out of the user's preferences
+	}
+	a := fyneapp.NewWithID(id)
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	if langGiven() {
+		a.Preferences().SetString(app.PrefLanguage, env.Lang)
+	}
+	w := a.NewWindow("溯源站")
+	w.Resize(fyne.NewSize(1280, 800))
+	w.SetMaster()
+	shell := app.New(a, w, app.Deps{Store: db, Training: *training, Version: version})
+
+	var tourErr error
+	if *tour {
+		if n, err := db.UserCount(ctx); err != nil || n != 0 {
+			return errors.New("--screenshot-tour needs an empty data directory")
+		}
+		in := bufio.NewReader(env.Stdin)
+		go func() {
+			tourErr = app.RunTour(shell, 700*time.Millisecond, func(name string) error {
+				fmt.Fprintln(env.Stdout, "SHOT "+name)
+				if _, err := in.ReadString('\n'); err != nil && !errors.Is(err, io.EOF) {
+					return err
+				}
+				return nil
+			})
+			fmt.Fprintln(env.Stdout, "DONE")
+			fyne.Do(a.Quit)
+		}()
+	}
+	go func() {
+		<-ctx.Done()
+		fyne.Do(a.Quit)
+	}()
+	w.ShowAndRun()
+	return tourErr
+}
+
+// langGiven reports whether the user chose a language on the command line or
+// in SUYUAN_LANG; otherwise the GUI keeps the language saved in Preferences.
+func langGiven() bool {
+	if os.Getenv("SUYUAN_LANG") != "" {
+		return true
+	}
+	for _, a := range os.Args[1:] {
+		if a == "--lang" || a == "-lang" || strings.HasPrefix(a, "--lang=") || strings.HasPrefix(a, "-lang=") {
+			return true
+		}
+	}
+	return false
+}
+
+// setLocaleFallback gives Fyne a UTF-8 locale when the environment has none
+// (LANG unset, C or POSIX: a service, a bare Debian, a cron job); Fyne would
+// otherwise log "Error parsing user locale C". The GUI's language comes from
+// Preferences anyway (app.SetLanguage).
+func setLocaleFallback() {
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		v := os.Getenv(k)
+		if v == "" {
+			continue
+		}
+		if v == "C" || v == "POSIX" || strings.HasPrefix(v, "C.") {
+			os.Setenv(k, "zh_CN.UTF-8")
+			continue
+		}
+		return
+	}
+	if os.Getenv("LANG") == "" {
+		os.Setenv("LANG", "zh_CN.UTF-8")
+	}
+}

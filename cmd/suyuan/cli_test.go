@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	_ "modernc.org/sqlite"
+
+	"suyuan/store"
+	"suyuan/store/demo"
 )
 
 // cli runs one command line in-process against dataDir and returns exit
@@ -85,5 +89,31 @@ func TestWrongPasswordRefused(t *testing.T) {
 	code, _, errs := cli(t, dir, "", "--user", "admin", "user", "add", "--username", "x")
 	if code != 1 || !strings.Contains(errs, "用户名或密码不正确") {
 		t.Fatalf("wrong password: %d %q", code, errs)
+	}
+}
+
+func TestDemoLoaderForWizard(t *testing.T) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(t.TempDir(), store.DefaultFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	note, err := demoLoader(db)(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(note, demo.User) || !strings.Contains(note, demo.Password) {
+		t.Fatalf("note does not say how to log in: %q", note)
+	}
+	if _, err := db.Login(ctx, demo.User, demo.Password); err != nil {
+		t.Fatalf("demo login: %v", err)
+	}
+	if rep, _ := db.Verify(ctx, nil); !rep.OK() {
+		t.Fatalf("demo store does not verify: %+v", rep.Problems)
+	}
+	// A second load on a non-empty store is refused, not merged.
+	if _, err := demoLoader(db)(ctx); err == nil {
+		t.Fatal("demo loaded twice")
 	}
 }

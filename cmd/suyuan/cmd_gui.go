@@ -18,6 +18,7 @@ import (
 	"suyuan/app"
 	"suyuan/assets"
 	"suyuan/store"
+	"suyuan/store/demo"
 )
 
 func init() {
@@ -65,7 +66,7 @@ func runGUI(ctx context.Context, env *Env, args []string) error {
 	w := a.NewWindow("溯源站")
 	w.Resize(fyne.NewSize(1280, 800))
 	w.SetMaster()
-	shell := app.New(a, w, app.Deps{Store: db, Training: *training, Version: version})
+	shell := app.New(a, w, app.Deps{Store: db, Training: *training, Version: version, LoadDemo: demoLoader(db)})
 
 	var tourErr error
 	if *tour {
@@ -125,5 +126,19 @@ func setLocaleFallback() {
 	}
 	if os.Getenv("LANG") == "" {
 		os.Setenv("LANG", "zh_CN.UTF-8")
+	}
+}
+
+// demoLoader fills an empty store with the Xinping demo history for the
+// first-run wizard and tells the user how to log in.
+func demoLoader(db *store.DB) func(ctx context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		sum, err := demo.Generate(ctx, db, demo.Options{Seed: 1})
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("已载入示例数据：%d 个批次、%d 次检测、%d 张合格证。请用 %s / %s 登录。\nDemo data loaded: %d lots, %d tests, %d certificates. Log in as %s / %s.",
+			sum.Lots, sum.Inspections, sum.Certificates, demo.User, demo.Password,
+			sum.Lots, sum.Inspections, sum.Certificates, demo.User, demo.Password), nil
 	}
 }

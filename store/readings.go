@@ -47,11 +47,18 @@ type Reading struct {
 // record number + test time + channel, hashed. The same reading imported
 // again (a re-sent frame, a re-read memory dump) has the same key and is
 // added only once. Computed here, not by drivers, so every path agrees.
+// A reading that arrived without a usable test time is identified by its raw
+// frame instead.
 func ReadingKey(in ReadingInput) string {
 	h := sha256.New()
 	h.Write([]byte("suyuan-reading-v1\x00"))
+	when := in.TestedAt.UTC().Format(timeFormat)
+	if in.TestedAt.IsZero() {
+		raw := sha256.Sum256([]byte(in.Raw))
+		when = "raw:" + hex.EncodeToString(raw[:])
+	}
 	for _, f := range []string{strings.TrimSpace(in.Instrument), strings.TrimSpace(in.SerialNo), strings.TrimSpace(in.RecordNo),
-		in.TestedAt.UTC().Format(timeFormat), strconv.Itoa(in.Channel)} {
+		when, strconv.Itoa(in.Channel)} {
 		h.Write([]byte(strconv.Itoa(len(f))))
 		h.Write([]byte{':'})
 		h.Write([]byte(f))
@@ -62,8 +69,11 @@ func ReadingKey(in ReadingInput) string {
 
 // ImportReadings stores readings in one transaction: each new one pending,
 // each already-stored one (same ReadingKey) counted as a duplicate and left
-// alone. A reading without instrument or time is refused (and the batch with
-// it, so the caller keeps its buffer and nothing is half-imported).
+// alone. A reading without an instrument name is refused (and the batch with
+// it, so the caller keeps its buffer and nothing is half-imported). A reading
+// without a usable test time (a wrong instrument clock, a profile whose time
+// field did not parse) is kept, never dropped: it is stored with the time it
+// was received, marked suspect, and its result text says so.
 func (db *DB) ImportReadings(ctx context.Context, actor Actor, in []ReadingInput) (added, duplicates int, err error) {
 	err = db.Write(ctx, actor, func(tx *Tx) error {
 		added, duplicates = 0, 0
@@ -71,13 +81,18 @@ func (db *DB) ImportReadings(ctx context.Context, actor Actor, in []ReadingInput
 			return err
 		}
 		for i, r := range in {
-			if strings.TrimSpace(r.Instrument) == "" || r.TestedAt.IsZero() {
-				return errf(CodeInvalid, nil, "第%d条读数缺少仪器名称或检测时间，未导入任何读数。", "reading %d has no instrument or test time; nothing was imported", i+1)
+			if strings.TrimSpace(r.Instrument) == "" {
+				return errf(CodeInvalid, nil, "第%d条读数缺少仪器名称，未导入任何读数。", "reading %d has no instrument name; nothing was imported", i+1)
+			}
+			key := ReadingKey(r)
+			if r.TestedAt.IsZero() {
+				r.TestedAt, r.Suspect = tx.Now, true
+				r.Result = strings.TrimSpace(r.Result + " 无检测时间，按接收时间记录 / no test time, recorded at time received")
 			}
 			res, err := tx.Exec(ctx, `INSERT INTO readings(reading_key, instrument, model, serial_no, record_no, tested_at, channel, sample_no, sample_name, item,
 				control_delta_a, sample_delta_a, rate, value, unit, result, suspect, raw, status, jseq)
 				VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,'pending',0) ON CONFLICT(reading_key) DO NOTHING`,
-				ReadingKey(r), strings.TrimSpace(r.Instrument), strings.TrimSpace(r.Model), strings.TrimSpace(r.SerialNo), strings.TrimSpace(r.RecordNo),
+				key, strings.TrimSpace(r.Instrument), strings.TrimSpace(r.Model), strings.TrimSpace(r.SerialNo), strings.TrimSpace(r.RecordNo),
 				r.TestedAt.UTC().Format(timeFormat), r.Channel, strings.TrimSpace(r.SampleNo), strings.TrimSpace(r.SampleName), strings.TrimSpace(r.Item),
 				nullPtr(r.ControlDeltaA), nullPtr(r.SampleDeltaA), nullPtr(r.Rate), nullPtr(r.Value), strings.TrimSpace(r.Unit), strings.TrimSpace(r.Result),
 				boolInt(r.Suspect), r.Raw)

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -120,5 +122,32 @@ func TestBindReading(t *testing.T) {
 	}
 	if n, _ := s.db.CountPendingReadings(s.ctx, ListQuery{}); n != 1 {
 		t.Fatalf("pending after discard %d", n)
+	}
+}
+
+func TestReadingWithoutTimeIsKeptNotDropped(t *testing.T) {
+	db := openTest(t)
+	ctx := context.Background()
+	admin, _ := db.CreateUser(ctx, SystemActor, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"})
+	act := Actor{UserID: admin.ID, Username: "admin", Role: RoleAdmin}
+	rate := 61.5
+	r := ReadingInput{Instrument: "generic", RecordNo: "7", Channel: 2, Rate: &rate, Raw: "52 30 37 2c 36 31 2e 35"}
+	for i, want := range []int{1, 0} { // the second import of the same frame adds nothing
+		added, dup, err := db.ImportReadings(ctx, act, []ReadingInput{r})
+		if err != nil || added != want || dup != 1-want {
+			t.Fatalf("import %d: added %d dup %d err %v", i, added, dup, err)
+		}
+	}
+	got, err := db.PendingReadings(ctx, ListQuery{})
+	if err != nil || len(got) != 1 {
+		t.Fatalf("pending %v %v", got, err)
+	}
+	if !got[0].Suspect || got[0].TestedAt.IsZero() || !strings.Contains(got[0].Result, "no test time") {
+		t.Fatalf("stored reading %+v", got[0])
+	}
+	// A different frame without time is a different reading.
+	r.Raw = "52 30 38"
+	if added, _, _ := db.ImportReadings(ctx, act, []ReadingInput{r}); added != 1 {
+		t.Fatal("a different frame without time was not kept")
 	}
 }

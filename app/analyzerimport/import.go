@@ -101,9 +101,9 @@ func ToInput(r analyzer.Reading) store.ReadingInput {
 //
 // On failure (store write, disconnect, protocol error, ctx cancelled) the
 // returned error is an *Error carrying the partial Summary; everything
-// counted in Summary.Added is committed and stays. Rejected readings (no
-// test time) do not stop the session but make Import return an *Error at
-// the end, so they are never passed over silently.
+// counted in Summary.Added is committed and stays. A reading without a
+// usable test time is stored too (at the time received, marked suspect: see
+// store.ImportReadings), never passed over.
 func Import(ctx context.Context, db *store.DB, actor store.Actor, port device.Port, driver analyzer.Driver, progress func(Progress)) (Summary, error) {
 	var sum Summary
 	// Check the permission before talking to the instrument: a refused
@@ -113,10 +113,6 @@ func Import(ctx context.Context, db *store.DB, actor store.Actor, port device.Po
 	}
 	start := time.Now()
 	st, err := analyzer.Session(ctx, port, driver, func(r analyzer.Reading) error {
-		if r.TestedAt.IsZero() {
-			sum.Rejected = append(sum.Rejected, Rejected{Reading: r, Err: errNoTime})
-			return nil
-		}
 		added, dup, err := db.ImportReadings(ctx, actor, []store.ReadingInput{ToInput(r)})
 		if err != nil {
 			return err

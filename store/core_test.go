@@ -328,3 +328,18 @@ func TestCanonicalRowMatchesGeneric(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenRelativePath(t *testing.T) {
+	t.Chdir(t.TempDir())
+	db, err := Open(context.Background(), filepath.Join("site", "data", DefaultFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if !filepath.IsAbs(db.Path()) {
+		t.Fatalf("path %q", db.Path())
+	}
+	if _, err := os.Stat(filepath.Join("site", "data", DefaultFile)); err != nil {
+		t.Fatal(err)
+	}
+}

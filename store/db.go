@@ -91,6 +91,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	for _, f := range opts {
 		f(&o)
 	}
+	// The file: URI needs an absolute path ("a/b.db" would parse "a" as a host).
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
 	if !o.readOnly {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, errf(CodeInvalid, err, "无法创建数据目录 %s，请检查磁盘和权限。", "cannot create the data directory %s; check the disk and permissions", filepath.Dir(path))

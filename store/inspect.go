@@ -251,7 +251,10 @@ func recordInspectionTx(ctx context.Context, tx *Tx, actor Actor, in InspectionI
 	switch verdict {
 	case "positive":
 		if !l.Hold {
-			hr := fmt.Sprintf("检测#%d阳性 positive test #%d (%s %s)", id, id, in.Kind, strings.TrimSpace(in.Item))
+			// hold_reason is record text, kept in Chinese like every other
+			// record field; the rule's message around it is translated.
+			kind := map[string]string{"rapid": "快检", "lab": "实验室检测"}[in.Kind]
+			hr := strings.TrimSpace(fmt.Sprintf("检测#%d阳性（%s %s）", id, kind, strings.TrimSpace(in.Item)))
 			if err := setHold(ctx, tx, l.ID, true, hr, hr); err != nil {
 				return Inspection{}, err
 			}
@@ -349,7 +352,7 @@ func (db *DB) VoidInspection(ctx context.Context, actor Actor, id int64, reason 
 		case n == 0 && l.Hold && ins.Verdict == "positive":
 			return setHold(ctx, tx, l.ID, false, "", fmt.Sprintf("inspection #%d voided: %s", id, reason))
 		case n > 0 && !l.Hold && ins.Verdict == "negative" && ins.RetestOf != 0:
-			hr := fmt.Sprintf("检测#%d阳性 positive test #%d (re-test #%d voided)", ins.RetestOf, ins.RetestOf, id)
+			hr := fmt.Sprintf("检测#%d阳性（复检#%d已作废）", ins.RetestOf, id)
 			return setHold(ctx, tx, l.ID, true, hr, hr)
 		}
 		return nil

@@ -12,6 +12,9 @@ PKGS=(ca-certificates gcc libc6-dev pkg-config make git
   libgl-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
   libusb-1.0-0-dev
   xvfb xauth x11-apps netpbm zbar-tools poppler-utils socat chromium locales)
+# Packages only one target needs, named on the command line (make windows:
+# gcc-mingw-w64-x86-64, ~350 MB installed, not wanted by every checkout).
+PKGS+=("$@")
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -31,8 +31,8 @@ func (r *VerifyReport) OK() bool { return len(r.Problems) == 0 }
 // a tampered file could otherwise produce millions of lines.
 const maxProblems = 100
 
-// Verify checks the SQLite file's integrity, the journal's append-only
-// triggers, the hash chain from the first entry to the last (gapless seq,
+// Verify checks the SQLite file's integrity and references (foreign keys),
+// the journal's append-only triggers, the hash chain from the first entry to the last (gapless seq,
 // each prev_hash equal to the previous hash, each hash recomputed), and that
 // every row of every journaled table (a table with a jseq column) is exactly
 // what its latest journal entry says. It streams, so memory stays flat on
@@ -69,6 +69,31 @@ func (db *DB) Verify(ctx context.Context, progress func(done int64)) (*VerifyRep
 		if n == 0 {
 			add(Problem{Zh: "日志保护触发器 " + trg + " 被删除", En: "journal protection trigger " + trg + " was removed"})
 		}
+	}
+
+	// References (Open checks them only after a migration).
+	fk, err := conn.QueryContext(ctx, "PRAGMA foreign_key_check")
+	if err != nil {
+		return nil, fmt.Errorf("foreign_key_check: %w", err)
+	}
+	for fk.Next() {
+		var table, parent string
+		var rowid sql.NullInt64
+		var fkid int64
+		if err := fk.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			fk.Close()
+			return nil, err
+		}
+		ref := table + ":" + strconv.FormatInt(rowid.Int64, 10)
+		if !add(Problem{Ref: ref,
+			Zh: fmt.Sprintf("记录 %s 引用的 %s 不存在（外键关系损坏）", ref, parent),
+			En: fmt.Sprintf("record %s has a broken reference to %s (foreign key)", ref, parent)}) {
+			break
+		}
+	}
+	fk.Close()
+	if err := fk.Err(); err != nil {
+		return nil, err
 	}
 
 	rows, err := conn.QueryContext(ctx, "SELECT "+entryCols+" FROM journal ORDER BY seq")

@@ -7,7 +7,6 @@ import (
 	_ "fyne.io/fyne/v2/test"
 	_ "github.com/creack/pty"
 	_ "github.com/go-pdf/fpdf"
-	_ "github.com/google/gousb"
 	_ "github.com/skip2/go-qrcode"
 	_ "github.com/tarm/serial"
 	_ "github.com/xuri/excelize/v2"

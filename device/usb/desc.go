@@ -6,8 +6,9 @@
 //
 // The descriptor walking (this file) is plain Go over our own descriptor
 // types, so it is unit tested with fake descriptor sets and builds without
-// cgo; the gousb glue lives in usb_cgo.go. Importing this package registers
-// the usb:// printer transport with package device/printer.
+// cgo; the gousb glue lives in usb_cgo.go (built with cgo unless the nousb
+// tag is given; usb_nocgo.go stands in otherwise). Importing this package
+// registers the usb:// printer transport with package device/printer.
 package usb
 
 import (

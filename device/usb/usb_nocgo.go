@@ -1,4 +1,4 @@
-//go:build !cgo
+//go:build !cgo || nousb
 
 package usb
 
@@ -10,7 +10,10 @@ import (
 )
 
 // Available reports that this build has no libusb support (built with
-// CGO_ENABLED=0): usb:// printing and raw HID scanners are unavailable.
+// CGO_ENABLED=0, or with -tags nousb for targets without a libusb to link,
+// e.g. the mingw Windows build): usb:// printing and raw HID scanners are
+// unavailable; printers go through lp://, spool:// or tcp:// and scanners
+// work as keyboards or virtual COM ports.
 const Available = false
 
 func unavailable() error {
@@ -19,5 +22,5 @@ func unavailable() error {
 		"This build has no direct USB support. Use lp:///dev/usb/lp0, spool://PrinterName or tcp:// for printers, and keyboard mode for scanners.")
 }
 
-// OpenHIDScanner is unavailable without cgo.
+// OpenHIDScanner is unavailable without libusb.
 func OpenHIDScanner(_ context.Context, _ Match) (io.ReadCloser, error) { return nil, unavailable() }

@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -87,15 +86,6 @@ func BenchmarkOutboxUpload(b *testing.B) {
 	// depend on what else the machine runs.
 	b.ReportMetric(float64(records)/cpu.Seconds(), "records/cpu-s")
 	b.ReportMetric(float64(bytesOnWire)/float64(records), "bytes/record")
-}
-
-// cpuTime is the process's user+system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // TestOutboxMemoryFlatLargeBacklog uploads a large generated backlog and

@@ -24,6 +24,43 @@ type homeScreen struct {
 	syncErr  error
 	pills    []*widgets.StatusPill
 	cards    *fyne.Container
+
+	syncPill    *widgets.StatusPill
+	statusPills map[string]*widgets.StatusPill // by Status.Key
+}
+
+// statusRow is a label then the pill, one cell of the status grid.
+func statusRow(label string, p *widgets.StatusPill) fyne.CanvasObject {
+	return container.NewBorder(nil, nil, widget.NewLabel(label), nil, container.NewHBox(p))
+}
+
+func (h *homeScreen) setSyncPill() {
+	switch {
+	case h.syncErr != nil:
+		h.syncPill.Set(userMessage(h.syncErr), widgets.PillBad)
+	case h.sync.LastError != "":
+		h.syncPill.Set(trf("home.syncError", "N", h.sync.Pending), widgets.PillBad)
+	case h.sync.Pending > 0:
+		h.syncPill.Set(trf("home.syncPending", "N", h.sync.Pending), widgets.PillWarn)
+	default:
+		h.syncPill.Set(tr("home.syncNone"), widgets.PillOK)
+	}
+}
+
+// statusChanged runs on the UI goroutine when the status monitor's lines
+// change: Home's pills follow without rebuilding the screen.
+func (s *Shell) statusChanged() {
+	h, ok := s.screen.(*homeScreen)
+	if !ok || s.d.Status == nil {
+		return
+	}
+	for _, st := range s.d.Status.Statuses(CurrentLanguage()) {
+		if p := h.statusPills[st.Key]; p != nil {
+			p.Set(st.Text, widgets.PillState(st.State))
+		}
+	}
+	h.sync, h.syncErr = s.d.Store.SyncStatus(s.ctx)
+	h.setSyncPill()
 }
 
 // certWarnDays is how far ahead Home warns of an expiring certification:
@@ -45,33 +82,35 @@ func buildHome(s *Shell) (fyne.CanvasObject, any) {
 	}
 	h.sync, h.syncErr = s.d.Store.SyncStatus(s.ctx)
 
-	// Status pills: outbox, then whatever the composition root reports.
-	syncPill := widgets.NewStatusPill(tr("home.syncNone"), widgets.PillOK)
-	switch {
-	case h.syncErr != nil:
-		syncPill.Set(userMessage(h.syncErr), widgets.PillBad)
-	case h.sync.LastError != "":
-		syncPill.Set(trf("home.syncError", "N", h.sync.Pending), widgets.PillBad)
-	case h.sync.Pending > 0:
-		syncPill.Set(trf("home.syncPending", "N", h.sync.Pending), widgets.PillWarn)
-	}
-	h.pills = append(h.pills, syncPill)
-	statusRows := container.NewVBox(container.NewHBox(widget.NewLabel(tr("home.sync")), syncPill))
+	// Status pills: outbox, then whatever the composition root reports
+	// (the monitor's own unsynced line is the outbox pill here).
+	h.syncPill = widgets.NewStatusPill("", widgets.PillOK)
+	h.setSyncPill()
+	h.pills = append(h.pills, h.syncPill)
+	statusRows := container.NewGridWithColumns(3, statusRow(tr("home.sync"), h.syncPill))
+	h.statusPills = map[string]*widgets.StatusPill{}
 	if s.d.Status != nil {
 		for _, st := range s.d.Status.Statuses(CurrentLanguage()) {
+			if st.Key == StatusKeyUnsynced {
+				continue
+			}
 			p := widgets.NewStatusPill(st.Text, widgets.PillState(st.State))
 			h.pills = append(h.pills, p)
-			statusRows.Add(container.NewHBox(widget.NewLabel(st.Label), p))
+			if st.Key != "" {
+				h.statusPills[st.Key] = p
+			}
+			statusRows.Add(statusRow(st.Label, p))
 		}
 	} else {
 		for _, k := range []string{"home.printer", "home.analyzer", "home.scanner", "home.network"} {
 			p := widgets.NewStatusPill(tr("home.notConfigured"), widgets.PillIdle)
 			h.pills = append(h.pills, p)
-			statusRows.Add(container.NewHBox(widget.NewLabel(tr(k)), p))
+			statusRows.Add(statusRow(tr(k), p))
 		}
 	}
+	var statusBox fyne.CanvasObject = statusRows
 	if s.d.Training {
-		statusRows.Add(wrapLabel(tr("training.devices")))
+		statusBox = container.NewVBox(statusRows, wrapLabel(tr("training.devices")))
 	}
 
 	phiBox := container.NewVBox()
@@ -147,9 +186,10 @@ func buildHome(s *Shell) (fyne.CanvasObject, any) {
 		card(tr("home.records"), recBox),
 		card(tr("home.certs"), certBox),
 		card(tr("home.syncTitle"), syncBox),
-		card(tr("home.devices"), statusRows),
 	)
-	return container.NewVScroll(container.NewVBox(greeting, h.cards)), h
+	// Devices and network first: it is what the packing line checks when
+	// something does not print or upload.
+	return container.NewVScroll(container.NewVBox(greeting, card(tr("home.devices"), statusBox), h.cards)), h
 }
 
 // pillRow is a pill followed by a wrapping text, so long lines (English,

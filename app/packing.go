@@ -22,14 +22,25 @@ import (
 	"suyuan/store"
 )
 
-// Settings keys the packing line reads (fyne Preferences on this PC first,
-// then the store's settings table).
+// Settings keys the packing line reads from the store's settings table
+// (set on the Settings screen by an administrator).
 const (
-	SettingPrinterURI  = "printer.uri"
-	SettingPrinterSize = "printer.size"
-	SettingPrinterLang = "printer.lang"
-	SettingPrinterDPI  = "printer.dpi"
+	SettingPrinterURI  = store.SettingPrinterURI
+	SettingPrinterSize = store.SettingPrinterSize
+	SettingPrinterLang = store.SettingPrinterLang
+	SettingPrinterDPI  = store.SettingPrinterDPI
 )
+
+// printerSetting reads a printer setting from the store ("" when unset or
+// unreadable: the packing line then uses its defaults).
+func (s *Shell) printerSetting(key string) string {
+	v, err := s.d.Store.Setting(s.ctx, key)
+	if err != nil {
+		fyne.LogError("read setting "+key, err)
+		return ""
+	}
+	return strings.TrimSpace(v)
+}
 
 // Printout kinds offered on the packing screen. A certificate prints as
 // cert1 (producer) or cert2 (purchaser) by the certificate's style.
@@ -148,7 +159,7 @@ func buildPacking(s *Shell) (fyne.CanvasObject, any) {
 		sizes[i] = p.String()
 	}
 	ps.size = widget.NewSelect(sizes, func(string) { ps.updatePreview() })
-	def := s.setting(SettingPrinterSize)
+	def := s.printerSetting(SettingPrinterSize)
 	if def == "" {
 		def = label.Size60x40.String()
 	}
@@ -229,7 +240,7 @@ func buildPacking(s *Shell) (fyne.CanvasObject, any) {
 // printerURI is where labels go: the configured printer; in training mode
 // with none configured, a file in the training data directory.
 func (ps *packingScreen) printerURI() string {
-	if u := ps.s.setting(SettingPrinterURI); u != "" {
+	if u := ps.s.printerSetting(SettingPrinterURI); u != "" {
 		return u
 	}
 	if ps.s.d.Training {
@@ -239,14 +250,20 @@ func (ps *packingScreen) printerURI() string {
 }
 
 func (ps *packingScreen) printerLang() printer.Lang {
-	if l, err := printer.ParseLang(ps.s.setting(SettingPrinterLang)); err == nil {
+	if l, err := printer.ParseLang(ps.s.printerSetting(SettingPrinterLang)); err == nil {
 		return l
 	}
 	return printer.TSPL
 }
 
+// labelOptions carries the site's QR URL template (Settings), so the
+// preview and the printed label encode the same address.
+func (ps *packingScreen) labelOptions() label.Options {
+	return label.Options{URLTemplate: ps.s.printerSetting(store.SettingURLTemplate)}
+}
+
 func (ps *packingScreen) printerDPI() int {
-	if n, err := strconv.Atoi(ps.s.setting(SettingPrinterDPI)); err == nil && n > 0 {
+	if n, err := strconv.Atoi(ps.s.printerSetting(SettingPrinterDPI)); err == nil && n > 0 {
 		return n
 	}
 	return 203
@@ -589,7 +606,7 @@ func (ps *packingScreen) updatePreview() {
 		show(nil, userMessage(err))
 		return
 	}
-	bm, err := label.Render(d, size, ps.printerDPI(), label.Options{})
+	bm, err := label.Render(d, size, ps.printerDPI(), ps.labelOptions())
 	if err != nil {
 		show(nil, userMessage(err))
 		return
@@ -676,15 +693,15 @@ func (ps *packingScreen) run(job store.PrintJob, uri string) {
 	ps.status.SetText(trf("packing.printing", "ID", job.ID, "Done", job.Printed, "N", job.Copies))
 	ps.loadJobs()
 	// The preview now shows the job's own first label to print.
-	if img, err := printjob.Preview(s.ctx, s.d.Store, job, job.NextSerial(), printjob.Options{}); err == nil {
+	if img, err := printjob.Preview(s.ctx, s.d.Store, job, job.NextSerial(), printjob.Options{Label: ps.labelOptions()}); err == nil {
 		ps.previewImg = img
 		ps.preview.Image = img
 		ps.preview.Refresh()
 	}
-	lang := ps.printerLang()
+	lang, lopts := ps.printerLang(), ps.labelOptions()
 	db, actor := s.d.Store, s.actor
 	go func() {
-		err := printRun(s.ctx, db, actor, job, uri, lang, func(p printjob.Progress) {
+		err := printRun(s.ctx, db, actor, job, uri, lang, lopts, func(p printjob.Progress) {
 			fyne.Do(func() {
 				ps.progress.SetValue(float64(p.Printed))
 				ps.status.SetText(trf("packing.printing", "ID", job.ID, "Done", p.Printed, "N", job.Copies))
@@ -713,7 +730,7 @@ func (ps *packingScreen) run(job store.PrintJob, uri string) {
 // label in the store as the printer takes it and marks the job failed on a
 // printer error so it can be resumed. A printer that cannot be opened also
 // fails the job (it stays resumable).
-func printRun(ctx context.Context, db *store.DB, actor store.Actor, job store.PrintJob, uri string, lang printer.Lang, progress func(printjob.Progress)) error {
+func printRun(ctx context.Context, db *store.DB, actor store.Actor, job store.PrintJob, uri string, lang printer.Lang, lopts label.Options, progress func(printjob.Progress)) error {
 	var tr printer.Transport
 	u, err := printer.ParseURI(uri)
 	switch {
@@ -733,6 +750,6 @@ func printRun(ctx context.Context, db *store.DB, actor store.Actor, job store.Pr
 		return err
 	}
 	defer tr.Close()
-	_, err = printjob.Run(ctx, db, actor, job, tr, printjob.Options{Lang: lang, Progress: progress})
+	_, err = printjob.Run(ctx, db, actor, job, tr, printjob.Options{Label: lopts, Lang: lang, Progress: progress})
 	return err
 }

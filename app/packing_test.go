@@ -99,7 +99,7 @@ func TestPackingHoldBlocksCertificateWithRuleMessage(t *testing.T) {
 func TestPackingIssueCertificatePreviewEqualsPrint(t *testing.T) {
 	f, _ := loggedIn(t, "admin", "secret1")
 	out := filepath.Join(t.TempDir(), "labels.tspl")
-	f.a.Preferences().SetString(SettingPrinterURI, "file://"+filepath.ToSlash(out))
+	f.setSetting(SettingPrinterURI, "file://"+filepath.ToSlash(out))
 	lot := f.harvestLot(120)
 	ps := f.packing()
 	if !strings.Contains(ps.printer.Text, out) {
@@ -200,7 +200,7 @@ func TestPackingFailedJobResumes(t *testing.T) {
 	f, _ := loggedIn(t, "admin", "secret1")
 	lot := f.harvestLot(50)
 	// Nothing listens on port 1: the printer is "off".
-	f.a.Preferences().SetString(SettingPrinterURI, "tcp://127.0.0.1:1")
+	f.setSetting(SettingPrinterURI, "tcp://127.0.0.1:1")
 	ps := f.packing()
 	scanInto(ps.scan, lot.Code)
 	ps.copies.SetText("2")
@@ -220,7 +220,7 @@ func TestPackingFailedJobResumes(t *testing.T) {
 		t.Errorf("status after failure: %q", ps.status.Text)
 	}
 	out := filepath.Join(t.TempDir(), "labels.tspl")
-	f.a.Preferences().SetString(SettingPrinterURI, "file://"+filepath.ToSlash(out))
+	f.setSetting(SettingPrinterURI, "file://"+filepath.ToSlash(out))
 	test.Tap(ps.resume)
 	if err := waitDone(t, ps.done); err != nil {
 		t.Fatalf("resume: %v", err)

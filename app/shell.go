@@ -29,8 +29,16 @@ type Deps struct {
 	// disables the button.
 	LoadDemo func(ctx context.Context) (note string, err error)
 	// Status reports device, network and sync state for Home; nil shows
-	// them as not configured.
+	// them as not configured. When it also has Subscribe(func()) func(),
+	// Home's pills follow its changes (see StatusMonitor).
 	Status StatusSource
+	// Sync is the one background uploader (SyncService); the Sync screen
+	// shows its status and "sync now" pokes it. nil: the screen runs one
+	// pass of its own.
+	Sync SyncController
+	// AnalyzerProfiles is the folder of generic analyzer profiles
+	// (<data>/analyzer-profiles); "" puts it next to the store file.
+	AnalyzerProfiles string
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 	// Version is shown in Settings.
@@ -39,6 +47,7 @@ type Deps struct {
 
 // Status is one line of Home's status panel.
 type Status struct {
+	Key   string // StatusKeyPrinter, …: lets Home match its own rows
 	Label string // already translated
 	Text  string
 	State int // widgets.PillState
@@ -78,6 +87,9 @@ func New(a fyne.App, w fyne.Window, deps Deps) *Shell {
 	s := &Shell{a: a, w: w, d: deps, ctx: context.Background()}
 	_ = SetLanguage(a.Preferences().StringWithFallback(PrefLanguage, "zh"))
 	a.Settings().SetTheme(stheme.New(a.Preferences().Bool(PrefLargeText)))
+	if n, ok := deps.Status.(interface{ Subscribe(func()) func() }); ok {
+		n.Subscribe(func() { fyne.Do(s.statusChanged) })
+	}
 	s.start()
 	return s
 }

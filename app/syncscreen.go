@@ -18,11 +18,11 @@ import (
 	"suyuan/sync/platform"
 )
 
-// SyncController is the uploader running in the background
-// (*outbox.Uploader satisfies it). When the composition root's
-// Deps.Status also implements it, the Sync screen shows its cached status
-// and "sync now" pokes it; otherwise "sync now" runs one upload pass of its
-// own (outbox.Once) on a goroutine.
+// SyncController is the uploader running in the background (SyncService,
+// or *outbox.Uploader). When the composition root passes one in Deps.Sync,
+// the Sync screen shows its cached status and "sync now" pokes it;
+// otherwise "sync now" runs one upload pass of its own (outbox.Once) on a
+// goroutine.
 type SyncController interface {
 	Status() outbox.Status
 	Poke()
@@ -121,12 +121,18 @@ func containsFold(s, q string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(strings.TrimSpace(q)))
 }
 
-// controller is the background uploader, when the composition root runs one.
+// controller is the background uploader (Deps.Sync) when one is running;
+// nil otherwise (no platform set up, or no service in tests), in which case
+// "sync now" runs one pass of its own.
 func (ys *syncScreen) controller() SyncController {
-	if c, ok := ys.s.d.Status.(SyncController); ok {
-		return c
+	c := ys.s.d.Sync
+	if c == nil {
+		return nil
 	}
-	return nil
+	if r, ok := c.(interface{ Running() bool }); ok && !r.Running() {
+		return nil
+	}
+	return c
 }
 
 // reload reads the status (the uploader's cached one, or the store's

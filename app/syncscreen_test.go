@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2/test"
 
@@ -47,15 +48,14 @@ type fakeController struct {
 	st    outbox.Status
 }
 
-func (c *fakeController) Status() outbox.Status         { return c.st }
-func (c *fakeController) Poke()                         { c.pokes++ }
-func (c *fakeController) Statuses(lang string) []Status { return nil }
+func (c *fakeController) Status() outbox.Status { return c.st }
+func (c *fakeController) Poke()                 { c.pokes++ }
 
 func TestSyncNowPokesRunningUploader(t *testing.T) {
 	db := openStore(t)
 	seedSite(t, db)
 	c := &fakeController{st: outbox.Status{State: outbox.StateOffline, LastError: "网络不通（示例）"}}
-	f := newFixture(t, db, Deps{Status: c})
+	f := newFixture(t, db, Deps{Sync: c})
 	f.login("admin", "secret1")
 	ys := f.syncScreen()
 	if ys.state.Text != tr("sync.offline") || !strings.Contains(ys.lastErr.Text, "网络不通（示例）") {
@@ -127,5 +127,83 @@ func TestSyncNowUploadsAndShowsRejection(t *testing.T) {
 	ys.rejections.onSelect(ys.rejections.rows[0])
 	if f.s.lastRecord == nil || len(f.s.lastRecord.entries) == 0 {
 		t.Error("rejected record's history not shown")
+	}
+}
+
+// TestSyncServiceIsTheOneUploader runs the real background uploader against
+// the platform simulator: it starts only once a platform is set up, the
+// Sync screen pokes it instead of running a pass of its own, and it stops.
+func TestSyncServiceIsTheOneUploader(t *testing.T) {
+	db := openStore(t)
+	seedSite(t, db)
+	ent, err := db.GetEntity(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sim.Open(context.Background(), sim.Options{DataDir: t.TempDir(), Seed: 5,
+		Accounts: []sim.Account{{Account: "gsxp01", Secret: "s3cret-s3cret", CreditCode: ent.CreditCode, Category: "0", Name: ent.Name}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+
+	changed := make(chan struct{}, 64)
+	svc := NewSyncService(db, outbox.Options{IdleInterval: time.Hour}, func() {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); svc.Stop() })
+	if err := svc.Start(ctx); err != nil || svc.Running() {
+		t.Fatalf("started without a platform: %v %v", err, svc.Running())
+	}
+	f := newFixture(t, db, Deps{Sync: svc})
+	f.login("admin", "secret1")
+	if ys := f.syncScreen(); ys.controller() != nil || ys.state.Text != tr("sync.notSetUp") {
+		t.Errorf("not running but used as controller, state %q", ys.state.Text)
+	}
+	// Settings saves the account and restarts the service.
+	ss := f.settings()
+	ss.platURL.SetText(hs.URL)
+	ss.platAccount.SetText("gsxp01")
+	ss.platSecret.SetText("s3cret-s3cret")
+	test.Tap(ss.platSave)
+	if err := waitDone(t, ss.done); err != nil {
+		t.Fatal(err)
+	}
+	if !svc.Running() {
+		t.Fatal("service not running after the platform was set up")
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		st, _ := db.SyncStatus(f.ctx)
+		if st.Pending == 0 && svc.Status().State == outbox.StateIdle {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("uploader did not finish: %+v %+v", st, svc.Status())
+		}
+		<-changed
+	}
+	ys := f.syncScreen()
+	if ys.controller() == nil {
+		t.Fatal("Sync screen does not use the running service")
+	}
+	if ys.state.Text != tr("sync.upToDate") {
+		t.Errorf("state %q", ys.state.Text)
+	}
+	// "Sync now" pokes the service: no pass of its own runs (it would
+	// flip ys.running and show the progress bar).
+	test.Tap(ys.syncNow)
+	if err := waitDone(t, ys.done); err != nil || ys.running || ys.progress.Visible() {
+		t.Errorf("sync now with the service: %v running=%v", err, ys.running)
+	}
+	svc.Stop()
+	if svc.Running() || svc.Status().State != "" {
+		t.Errorf("after stop: %v %+v", svc.Running(), svc.Status())
 	}
 }

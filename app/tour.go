@@ -148,9 +148,16 @@ func (s *Shell) tourSteps() []TourStep {
 			}
 		})
 		steps = append(steps, ops.steps(l)...)
-		for _, id := range []string{"settings"} {
-			id := id
-			add(id+"-"+l, func(s *Shell) { login(s); s.Show(id) })
+		add("settings-"+l, func(s *Shell) { login(s); s.Show("settings") })
+		for _, tab := range settingsTourTabs {
+			tab := tab
+			add("settings-"+tab.name+"-"+l, func(s *Shell) {
+				login(s)
+				s.Show("settings")
+				ss := s.screen.(*settingsScreen)
+				ss.tabs.SelectIndex(tab.index)
+				tourSettings(ss, tab.name)
+			})
 		}
 	}
 	// Only the screens this build has.

@@ -9,7 +9,14 @@
 # answers on the app's stdin so it moves on. Nothing is racy: the app waits
 # for the answer before changing the screen.
 #
-# Needs: go, Xvfb, xwdtopnm + pnmtopng (netpbm).
+# The platform's public trace page (trace-page.png, a phone-sized page) is
+# not a desktop screen: it is rendered by headless Chromium in the platform
+# simulator's test (sync/platform/sim TestSimTracePage -update), which this
+# script runs at the end when chromium is installed; otherwise the existing
+# trace-page.png is kept. The script never deletes files in OUTDIR: each run
+# overwrites the screens it takes.
+#
+# Needs: go, Xvfb, xwdtopnm + pnmtopng (netpbm); chromium for the trace page.
 # Usage: scripts/screenshots.sh [OUTDIR]   (default docs/screenshots)
 set -euo pipefail
 
@@ -81,3 +88,17 @@ exec 3>&-
 wait "$APPPID" || { echo "screenshots: the app failed:" >&2; cat "$WORK/app.log" >&2; exit 1; }
 APPPID=""
 echo "screenshots: $n screens in $OUT" >&2
+
+# The public trace page (sync/platform/sim): the test writes it into
+# docs/screenshots; copy it when OUTDIR is elsewhere.
+if command -v chromium >/dev/null; then
+	echo "screenshots: trace page (headless chromium)" >&2
+	go test ./sync/platform/sim -run '^TestSimTracePage$' -count=1 -update >"$WORK/trace.log" 2>&1 ||
+		{ echo "screenshots: trace page failed:" >&2; cat "$WORK/trace.log" >&2; exit 1; }
+	if [ "$(cd "$OUT" && pwd)" != "$(pwd)/docs/screenshots" ]; then
+		cp docs/screenshots/trace-page.png "$OUT/trace-page.png"
+	fi
+	echo "screenshots: $OUT/trace-page.png" >&2
+else
+	echo "screenshots: chromium not installed; keeping the existing trace-page.png" >&2
+fi

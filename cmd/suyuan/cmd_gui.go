@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,8 +18,10 @@ import (
 
 	"suyuan/app"
 	"suyuan/assets"
+	psim "suyuan/device/printer/sim"
 	"suyuan/store"
 	"suyuan/store/demo"
+	"suyuan/sync/outbox"
 )
 
 func init() {
@@ -54,6 +57,9 @@ func runGUI(ctx context.Context, env *Env, args []string) error {
 	}
 	defer db.Close()
 
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
 	id := appID
 	if *tour {
 		id += ".tour" // keep the tour's language switches out of the user's preferences
@@ -63,10 +69,65 @@ func runGUI(ctx context.Context, env *Env, args []string) error {
 	if langGiven() {
 		a.Preferences().SetString(app.PrefLanguage, env.Lang)
 	}
+
+	// Training and the screenshot tour print to the printer simulator: the
+	// real TSPL path over loopback TCP, labels saved as PNGs.
+	if *training || *tour {
+		out := filepath.Join(env.DataDir, "training", "printed")
+		if *tour {
+			out = filepath.Join(env.DataDir, "tour-printed")
+		}
+		uri, err := startPrinterSim(ctx, out)
+		if err != nil {
+			return err
+		}
+		if err := db.SetSetting(ctx, store.SystemActor, store.SettingPrinterURI, uri); err != nil {
+			return err
+		}
+	}
+
+	// One status monitor and, outside training, one background uploader
+	// for the whole process; both stop when the window closes.
+	var mon *app.StatusMonitor
+	var syncSvc *app.SyncService
+	var ctl app.SyncController
+	if !*training {
+		// LastError in the GUI's language (the one app.New applies).
+		lang := a.Preferences().StringWithFallback(app.PrefLanguage, "zh")
+		syncSvc = app.NewSyncService(db, outbox.Options{Lang: lang}, func() {
+			if mon != nil {
+				mon.Recheck()
+			}
+		})
+		ctl = syncSvc
+	}
+	mon = app.NewStatusMonitor(db, app.StatusOptions{Sync: ctl, Training: *training, AnalyzerPort: func() string {
+		if p := a.Preferences().String(app.SettingAnalyzerPort); p != "" {
+			return p
+		}
+		v, _ := db.Setting(ctx, store.SettingAnalyzerPort)
+		return v
+	}})
+	go mon.Run(ctx)
+	if syncSvc != nil {
+		if err := syncSvc.Start(ctx); err != nil {
+			fmt.Fprintln(env.Stderr, "sync:", err)
+		}
+		defer syncSvc.Stop()
+	}
+
 	w := a.NewWindow("溯源站")
 	w.Resize(fyne.NewSize(1280, 800))
 	w.SetMaster()
-	shell := app.New(a, w, app.Deps{Store: db, Training: *training, Version: version, LoadDemo: demoLoader(db)})
+	deps := app.Deps{Store: db, Training: *training, Version: version, LoadDemo: demoLoader(db), Status: mon,
+		AnalyzerProfiles: filepath.Join(env.DataDir, "analyzer-profiles")}
+	if ctl != nil {
+		deps.Sync = ctl
+	}
+	shell := app.New(a, w, deps)
+	if *training && !*tour {
+		shell.OfferTrainingDemo()
+	}
 
 	var tourErr error
 	if *tour {
@@ -141,4 +202,21 @@ func demoLoader(db *store.DB) func(ctx context.Context) (string, error) {
 			sum.Lots, sum.Inspections, sum.Certificates, demo.User, demo.Password,
 			sum.Lots, sum.Inspections, sum.Certificates, demo.User, demo.Password), nil
 	}
+}
+
+// startPrinterSim runs the label printer simulator on a free loopback port
+// until ctx ends, saving each label as a PNG in outDir, and returns its
+// tcp:// address.
+func startPrinterSim(ctx context.Context, outDir string) (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("printer simulator: %w", err)
+	}
+	srv := &psim.Server{OutDir: outDir}
+	go func() {
+		if err := srv.Serve(ctx, ln); err != nil {
+			fyne.LogError("printer simulator", err)
+		}
+	}()
+	return "tcp://" + ln.Addr().String(), nil
 }

@@ -1,8 +1,15 @@
 package main
 
 import (
+	"context"
+	"image"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
+
+	"suyuan/device/printer"
 )
 
 func TestSetLocaleFallback(t *testing.T) {
@@ -38,5 +45,41 @@ func TestGUICommandRegistered(t *testing.T) {
 	c, rest, ok := lookup([]string{"gui", "--training"})
 	if !ok || c.Name != "gui" || len(rest) != 1 {
 		t.Fatalf("lookup gui: %v %v %v", c.Name, rest, ok)
+	}
+}
+
+// TestTrainingPrinterSim: the simulator training starts is a real raw-TCP
+// printer on loopback that saves what it prints as PNGs.
+func TestTrainingPrinterSim(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := filepath.Join(t.TempDir(), "training", "printed")
+	uri, err := startPrinterSim(ctx, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(uri, "tcp://127.0.0.1:") {
+		t.Fatalf("uri %q", uri)
+	}
+	bm := printer.NewBitmap(160, 80)
+	bm.FillRect(image.Rect(10, 10, 60, 40))
+	tr, err := printer.Open(ctx, uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.Write(ctx, printer.EncodeTSPL(bm, printer.JobOptions{})); err != nil {
+		t.Fatal(err)
+	}
+	if err := tr.(printer.Confirmer).Confirm(ctx, printer.TSPL); err != nil {
+		t.Fatal(err)
+	}
+	tr.Close()
+	var files []string
+	for i := 0; i < 100 && len(files) == 0; i++ {
+		files, _ = filepath.Glob(filepath.Join(out, "label-*.png"))
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(files) != 1 {
+		t.Fatalf("%d PNGs in %s", len(files), out)
 	}
 }

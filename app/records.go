@@ -68,6 +68,9 @@ type recordsScreen struct {
 	// the PHI override dialog (admins only), kept for tests
 	overrideReason  *widget.Entry
 	overrideConfirm *widget.Button
+
+	// transformations (加工/包装/合并/分拆), transform.go
+	transform *transformPane
 }
 
 func buildRecords(s *Shell) (fyne.CanvasObject, any) {
@@ -81,6 +84,9 @@ func buildRecords(s *Shell) (fyne.CanvasObject, any) {
 	}
 	if r.Can(store.PermHarvest) {
 		rs.tabs.Append(container.NewTabItem(tr("records.harvests"), rs.buildHarvest(s)))
+	}
+	if r.Can(store.PermProcess) {
+		rs.tabs.Append(container.NewTabItem(tr("records.transform"), rs.buildTransform(s)))
 	}
 	return rs.tabs, rs
 }
@@ -391,7 +397,7 @@ func (rs *recordsScreen) buildEnv(s *Shell) fyne.CanvasObject {
 	rs.envTests.onSelect = func(e store.EnvTest) {
 		s.showRecord("env_tests", e.ID, tr("env."+e.Kind)+" · "+e.ReportNo+" · "+day(e.TestedOn), e.Voided, []correctField{
 			{"lab", "env.lab", e.Lab, false}, {"report_no", "env.report", e.ReportNo, false}, {"notes", "common.notes", e.Notes, false},
-		}, rs.envTests.Reload)
+		}, rs.envTests.Reload, recordOpts{attach: true})
 	}
 	rs.envSave = widget.NewButton(tr("common.save"), func() {
 		d, err := parseDate(rs.envDate)
@@ -592,19 +598,39 @@ type correctField struct {
 	number            bool
 }
 
-// recordDialog is the open record's detail: history, correct, void.
+// recordDialog is the open record's detail: history, correct, void or
+// retire, attachments.
 type recordDialog struct {
 	entries          []store.Entry
 	fields           map[string]*widget.Entry
 	reason           *widget.Entry
 	correct, voidBtn *widget.Button
+	retireBtn        *widget.Button
+	attach           *attachView
+	tabs             *container.AppTabs
 	dlg              dialog.Dialog
+}
+
+// recordOpts are the optional parts of a record dialog.
+type recordOpts struct {
+	// attach shows the record's photos/PDFs with an "add" button.
+	attach bool
+	// retire replaces the void button by 停用/恢复使用 (master data:
+	// bases, plots, products, materials are retired, never deleted, so
+	// old records keep pointing at them); retired is the current state.
+	retire, retired bool
+	// noVoid hides the void button (tables that cannot be voided).
+	noVoid bool
 }
 
 // showRecord opens a record: its history (creation and every correction,
 // with who, when and why) and, for users allowed to, a correction form and
-// a void button. Both need a reason, which the journal keeps.
-func (s *Shell) showRecord(table string, id int64, title string, voided bool, fields []correctField, reload func()) {
+// a void (or retire) button. Each needs a reason, which the journal keeps.
+func (s *Shell) showRecord(table string, id int64, title string, voided bool, fields []correctField, reload func(), opts ...recordOpts) {
+	var o recordOpts
+	if len(opts) > 0 {
+		o = opts[0]
+	}
 	rd := &recordDialog{fields: map[string]*widget.Entry{}}
 	hist, err := s.d.Store.History(s.ctx, table, id)
 	if err != nil {
@@ -622,6 +648,11 @@ func (s *Shell) showRecord(table string, id int64, title string, voided bool, fi
 	rd.reason = widget.NewEntry()
 	rd.reason.SetPlaceHolder(tr("common.reasonHint"))
 	form.Append(tr("common.reason"), rd.reason)
+	after := func() {
+		rd.dlg.Hide()
+		reload()
+		s.showRecordAfter(table, id, title)
+	}
 	rd.correct = widget.NewButton(tr("record.correct"), func() {
 		changes := map[string]any{}
 		for _, f := range fields {
@@ -630,6 +661,10 @@ func (s *Shell) showRecord(table string, id int64, title string, voided bool, fi
 				continue
 			}
 			if f.number {
+				if strings.TrimSpace(v) == "" {
+					changes[f.col] = nil // an optional number cleared
+					continue
+				}
 				n, err := parseFloat(v, f.label)
 				if err != nil {
 					s.showError(err)
@@ -648,9 +683,7 @@ func (s *Shell) showRecord(table string, id int64, title string, voided bool, fi
 			s.showError(err)
 			return
 		}
-		rd.dlg.Hide()
-		reload()
-		s.showRecordAfter(table, id, title)
+		after()
 	})
 	rd.correct.Importance = widget.HighImportance
 	rd.voidBtn = widget.NewButton(tr("record.void"), func() {
@@ -662,21 +695,65 @@ func (s *Shell) showRecord(table string, id int64, title string, voided bool, fi
 		reload()
 	})
 	rd.voidBtn.Importance = widget.DangerImportance
+	buttons := container.NewGridWithColumns(2, rd.voidBtn, rd.correct)
+	if o.retire || o.noVoid {
+		buttons = container.NewGridWithColumns(1, rd.correct)
+	}
+	if o.retire {
+		label := tr("record.retire")
+		if o.retired {
+			label = tr("record.unretire")
+		}
+		rd.retireBtn = widget.NewButton(label, func() {
+			if err := s.d.Store.Correct(s.ctx, s.actor, table, id, map[string]any{"retired": !o.retired}, rd.reason.Text); err != nil {
+				s.showError(err)
+				return
+			}
+			after()
+		})
+		if !o.retired {
+			rd.retireBtn.Importance = widget.DangerImportance
+		}
+		buttons = container.NewGridWithColumns(2, rd.retireBtn, rd.correct)
+		if o.retired {
+			// A retired record is restored first, then corrected.
+			rd.correct.Disable()
+			for _, e := range rd.fields {
+				e.Disable()
+			}
+		}
+	}
 	if voided {
 		rd.correct.Disable()
 		rd.voidBtn.Disable()
 		form.Disable()
 	}
 	histView := historyView(hist)
-	tabs := container.NewAppTabs(container.NewTabItem(tr("record.history"), histView))
+	rd.tabs = container.NewAppTabs(container.NewTabItem(tr("record.history"), histView))
 	if len(fields) > 0 {
-		tabs.Append(container.NewTabItem(tr("record.correct"), container.NewVScroll(container.NewVBox(form,
-			container.NewGridWithColumns(2, rd.voidBtn, rd.correct)))))
+		rd.tabs.Append(container.NewTabItem(tr("record.correct"), container.NewVScroll(container.NewVBox(form, buttons))))
 	}
-	rd.dlg = dialog.NewCustom(title, tr("common.close"), tabs, s.w)
-	rd.dlg.Resize(fyne.NewSize(900, 560))
+	if o.attach {
+		rd.attach = s.newAttachView(table+":"+strconv.FormatInt(id, 10), !voided)
+		rd.tabs.Append(container.NewTabItem(tr("attach.title"), rd.attach.Object()))
+	}
+	rd.dlg = dialog.NewCustom(title, tr("common.close"), rd.tabs, s.w)
+	rd.dlg.Resize(s.dialogSize(900, 560))
 	rd.dlg.Show()
 	s.lastRecord = rd
+}
+
+// dialogSize is w×h capped to the window, so a dialog never needs more room
+// than the window has (large text, 1280×800).
+func (s *Shell) dialogSize(w, h float32) fyne.Size {
+	c := s.w.Canvas().Size()
+	if c.Width > 0 && w > c.Width-40 {
+		w = c.Width - 40
+	}
+	if c.Height > 0 && h > c.Height-40 {
+		h = c.Height - 40
+	}
+	return fyne.NewSize(w, h)
 }
 
 // showRecordAfter reopens the history after a correction so the user sees it.
@@ -693,7 +770,7 @@ func (s *Shell) showHistory(table string, id int64, title string) {
 	}
 	s.lastRecord = &recordDialog{entries: hist}
 	d := dialog.NewCustom(title, tr("common.close"), historyView(hist), s.w)
-	d.Resize(fyne.NewSize(900, 520))
+	d.Resize(s.dialogSize(900, 520))
 	d.Show()
 }
 
@@ -703,28 +780,35 @@ func historyView(hist []store.Entry) fyne.CanvasObject {
 	items := container.NewVBox()
 	var prev map[string]any
 	for _, e := range hist {
-		kind := tr("journal.create")
-		switch {
-		case strings.HasSuffix(e.Kind, ".correct"):
-			kind = tr("journal.correct")
-		case strings.HasSuffix(e.Kind, ".void"):
-			kind = tr("journal.void")
-		case !strings.HasSuffix(e.Kind, ".create"):
-			kind = e.Kind
+		var cur map[string]any
+		if err := json.Unmarshal(e.Payload, &cur); err != nil {
+			cur = nil
+		}
+		kind := journalKind(e.Kind)
+		if prev != nil && cur != nil && strings.HasSuffix(e.Kind, ".correct") {
+			// Retiring is a correction of the retired flag: name it.
+			if a, b := valueText(prev["retired"]), valueText(cur["retired"]); a != b {
+				if b == "1" || b == "true" {
+					kind = tr("journal.retire")
+				} else {
+					kind = tr("journal.unretire")
+				}
+			}
 		}
 		head := fmt.Sprintf("#%d  %s  %s  %s", e.Seq, e.At.Local().Format(time.DateTime), e.Actor, kind)
 		items.Add(widget.NewLabelWithStyle(head, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
 		if e.Reason != "" {
-			items.Add(wrapLabel(tr("common.reason") + "：" + e.Reason))
+			items.Add(wrapLabel(tr("common.reason") + colon() + e.Reason))
 		}
-		var cur map[string]any
-		if err := json.Unmarshal(e.Payload, &cur); err != nil {
-			items.Add(wrapLabel(string(e.Payload)))
+		if cur == nil {
+			if len(e.Payload) > 0 && string(e.Payload) != "null" {
+				items.Add(wrapLabel(string(e.Payload)))
+			}
 			prev = nil
 		} else {
 			if prev != nil {
 				if ch := changedFields(prev, cur); ch != "" {
-					l := wrapLabel(tr("record.changed") + "：" + ch)
+					l := wrapLabel(tr("record.changed") + colon() + ch)
 					l.Importance = widget.WarningImportance
 					items.Add(l)
 				}
@@ -739,7 +823,49 @@ func historyView(hist []store.Entry) fyne.CanvasObject {
 	return container.NewVScroll(items)
 }
 
-// payloadText prints a journal payload as "key: value" pairs in key order.
+// colon is the label separator of the current language (全角 in Chinese).
+func colon() string {
+	if CurrentLanguage() == "zh" {
+		return "："
+	}
+	return ": "
+}
+
+// journalKind names a journal entry kind ("plots.correct") for people.
+func journalKind(k string) string {
+	_, verb, _ := strings.Cut(k, ".")
+	switch verb {
+	case "create", "correct", "void", "override", "hold", "release", "discard", "bind":
+		return tr("journal." + verb)
+	}
+	return k
+}
+
+// fieldKeys translate the journal's column names in history views.
+var fieldKeys = map[string]string{
+	"name": "common.name", "address": "base.address", "division_code": "profile.division", "area_mu": "common.areaMu",
+	"manager": "base.manager", "phone": "profile.phone", "retired": "common.retired", "crop": "common.crop",
+	"crop_category": "common.cropCategory", "unit": "common.unit", "quantity": "common.quantity", "notes": "common.notes",
+	"dose": "app.dose", "dose_unit": "common.unit", "method": "app.method", "target": "app.target", "operator": "app.operator",
+	"supplier": "purchase.supplier", "batch_no": "purchase.batch", "lab": "env.lab", "report_no": "env.report",
+	"conclusion": "env.conclusion", "number": "cert.number", "product_name": "cert.product", "issuer": "cert.issuer",
+	"valid_from": "cert.from", "valid_to": "cert.to", "variety": "product.variety", "spec": "product.spec",
+	"platform_product_code": "product.code", "reg_no": "material.regNo", "toxicity": "material.toxicity",
+	"formulation": "material.formulation", "manufacturer": "material.maker", "phi_days": "material.phi",
+	"voided": "common.voided", "hold": "lot.hold",
+}
+
+// fieldName is the user's name for a journal column, the column otherwise.
+func fieldName(col string) string {
+	if k, ok := fieldKeys[col]; ok {
+		return tr(k)
+	}
+	return col
+}
+
+// payloadText prints a journal payload as "field: value" pairs in key
+// order, with the fields people know by name translated and empty ones left
+// out.
 func payloadText(m map[string]any) string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -748,7 +874,10 @@ func payloadText(m map[string]any) string {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, k+": "+valueText(m[k]))
+		if v := m[k]; v == nil || v == "" {
+			continue // an empty field says nothing; the raw entry keeps it
+		}
+		parts = append(parts, fieldName(k)+": "+valueText(m[k]))
 	}
 	return strings.Join(parts, "   ")
 }
@@ -776,7 +905,7 @@ func changedFields(old, cur map[string]any) string {
 	sort.Strings(keys)
 	for _, k := range keys {
 		if a, b := valueText(old[k]), valueText(cur[k]); a != b {
-			out = append(out, k+": "+a+" → "+b)
+			out = append(out, fieldName(k)+": "+a+" → "+b)
 		}
 	}
 	return strings.Join(out, "；")

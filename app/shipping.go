@@ -12,6 +12,7 @@ import (
 	"suyuan/app/widgets"
 	"suyuan/device/scanner"
 	"suyuan/store"
+	"suyuan/store/rules"
 )
 
 // Buyer types of a sale (store.ShipInput.BuyerType).
@@ -39,6 +40,11 @@ type shippingScreen struct {
 	lastShipment                  *store.Shipment
 	voucherOffer                  dialog.Dialog
 	voucherBtn                    *widget.Button
+
+	// the PHI override dialog (PermOverride only), kept for tests
+	overrideReason  *widget.Entry
+	overrideConfirm *widget.Button
+	overrideDlg     dialog.Dialog
 
 	// receive
 	recvScan                         *widgets.ScanEntry
@@ -112,6 +118,9 @@ func (ss *shippingScreen) buildShip() fyne.CanvasObject {
 		{"shipping.buyerType", 150, func(x store.Shipment) string { return tr("shipping.buyer." + x.BuyerType) }},
 		{"common.quantity", 80, func(x store.Shipment) string { return fmtQty(x.Quantity) + " " + x.Unit }},
 	}, cappedCount(list), list, s.showError)
+	ss.shipments.onSelect = func(x store.Shipment) {
+		s.showHistory("shipments", x.ID, x.LotCode+" → "+x.BuyerName)
+	}
 	left := container.NewVBox(title(tr("shipping.scanLot")), ss.shipScan,
 		container.NewBorder(nil, nil, nil, ss.shipPill, ss.shipInfo), f)
 	ss.shipBtn.Importance = widget.HighImportance
@@ -144,39 +153,84 @@ func (ss *shippingScreen) selectShipLot(l store.Lot) {
 	s.w.Canvas().Focus(ss.buyerName)
 }
 
+// ship records the sale. Inside the lot's PHI window the store refuses it
+// with the PHI rule's message; a user who may override (an administrator)
+// is then asked for the reason, which is journaled with the shipment.
 func (ss *shippingScreen) ship() {
 	s := ss.s
-	if !ss.hasShipLot {
-		s.showError(uiError("shipping.needLot"))
+	err := ss.doShip("")
+	if err == nil {
 		return
+	}
+	if rules.IsRule(err, rules.RulePHIWindow) && s.actor.Role.Can(store.PermOverride) {
+		ss.showOverride(err)
+		return
+	}
+	s.showError(err)
+}
+
+// showOverride asks an administrator why the lot ships inside its PHI
+// window (the same dialog as the harvest override in Records).
+func (ss *shippingScreen) showOverride(ruleErr error) {
+	s := ss.s
+	s.lastMessage = userMessage(ruleErr)
+	ss.overrideReason = widget.NewMultiLineEntry()
+	ss.overrideReason.SetPlaceHolder(tr("harvest.overrideReason"))
+	ss.overrideConfirm = widget.NewButton(tr("shipping.overrideConfirm"), func() {
+		if strings.TrimSpace(ss.overrideReason.Text) == "" {
+			s.showError(uiError("shipping.overrideNeedReason"))
+			return
+		}
+		if err := ss.doShip(ss.overrideReason.Text); err != nil {
+			s.showError(err)
+			return
+		}
+		ss.overrideDlg.Hide()
+	})
+	ss.overrideConfirm.Importance = widget.DangerImportance
+	cancel := widget.NewButton(tr("Cancel"), func() { ss.overrideDlg.Hide() })
+	content := container.NewVBox(wrapLabel(userMessage(ruleErr)), widget.NewLabel(tr("harvest.overrideReason")), ss.overrideReason,
+		container.NewGridWithColumns(2, cancel, ss.overrideConfirm))
+	ss.overrideDlg = dialog.NewCustomWithoutButtons(tr("shipping.overrideTitle"), content, s.w)
+	ss.overrideDlg.Resize(s.dialogSize(560, 0))
+	ss.overrideDlg.Show()
+	s.w.Canvas().Focus(ss.overrideReason)
+}
+
+// doShip records the sale (with an override reason when not empty) and
+// reports it; errors are returned for ship to route.
+func (ss *shippingScreen) doShip(overrideReason string) error {
+	s := ss.s
+	if !ss.hasShipLot {
+		return uiError("shipping.needLot")
 	}
 	q, err := parseFloat(ss.shipQty.Text, "common.quantity")
 	if err != nil {
-		s.showError(err)
-		return
+		return err
 	}
 	d, err := parseDate(ss.shipDate)
 	if err != nil {
-		s.showError(err)
-		return
+		return err
 	}
 	bt := at(buyerTypes, indexOf(transAll("shipping.buyer.", buyerTypes), ss.buyerType.Selected))
 	sh, err := s.d.Store.Ship(s.ctx, s.actor, store.ShipInput{LotID: ss.shipLot.ID, Date: d, BuyerName: ss.buyerName.Text,
-		BuyerCode: ss.buyerCode.Text, BuyerType: bt, Quantity: q})
+		BuyerCode: ss.buyerCode.Text, BuyerType: bt, Quantity: q, OverrideReason: overrideReason})
 	if err != nil {
-		s.showError(err)
-		return
+		return err
 	}
 	ss.lastShipment = &sh
 	ss.shipments.Reload()
 	lot := ss.shipLot
 	ss.selectShipLot(lot)
 	msg := trf("shipping.shipped", "Qty", fmtQty(sh.Quantity)+" "+sh.Unit, "Code", sh.LotCode, "Buyer", sh.BuyerName)
+	if strings.TrimSpace(overrideReason) != "" {
+		msg += "\n" + trf("harvest.overrideRecorded", "Reason", strings.TrimSpace(overrideReason))
+	}
 	s.lastMessage = msg
 	if bt != "market" || !s.actor.Role.Can(store.PermCertify) {
 		s.showInfo(tr("shipping.ship"), msg)
 		s.w.Canvas().Focus(ss.shipScan)
-		return
+		return nil
 	}
 	// A market sale goes with a 入市追溯凭证: offer to print it now.
 	ss.voucherBtn = widget.NewButton(tr("shipping.printVoucher"), func() {
@@ -194,6 +248,7 @@ func (ss *shippingScreen) ship() {
 		container.NewVBox(wrapLabel(msg), wrapLabel(tr("shipping.voucherOffer")), container.NewGridWithColumns(2, later, ss.voucherBtn)), s.w)
 	ss.voucherOffer.Resize(fyne.NewSize(520, 0))
 	ss.voucherOffer.Show()
+	return nil
 }
 
 func (ss *shippingScreen) buildReceive() fyne.CanvasObject {
@@ -253,6 +308,7 @@ func (ss *shippingScreen) buildReceive() fyne.CanvasObject {
 			return s.d.Store.ListLots(ctx, q)
 		},
 		s.showError)
+	ss.received.onSelect = func(l store.Lot) { s.showHistory("lots", l.ID, l.Code+" · "+l.Supplier) }
 	left := container.NewVBox(title(tr("shipping.scanSupplier")), ss.recvScan, f, ss.repeat, ss.recvBtn)
 	return splitPane(container.NewVScroll(left),
 		container.NewBorder(title(tr("shipping.receivedLots")), nil, nil, nil, ss.received.Object()))

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -117,6 +118,8 @@ func (ss *siteScreen) buildCerts(s *Shell) fyne.CanvasObject {
 		{"cert.to", 110, func(c store.Certification) string { return day(c.ValidTo) }},
 		{"common.voided", 70, func(c store.Certification) string { return yesNo(c.Voided) }},
 	}, s.d.Store.CountCertifications, s.d.Store.ListCertifications, s.showError)
+	ss.certs.query.IncludeVoided = true
+	ss.certs.Reload()
 	ss.addCert = widget.NewButton(tr("common.add"), func() {
 		from, err := parseDate(ss.certFrom)
 		if err != nil {
@@ -137,7 +140,13 @@ func (ss *siteScreen) buildCerts(s *Shell) fyne.CanvasObject {
 		ss.certNo.SetText("")
 		ss.certs.Reload()
 	})
-	ss.certs.onSelect = func(c store.Certification) { s.showHistory("certifications", c.ID, c.Number) }
+	ss.certs.onSelect = func(c store.Certification) {
+		s.showRecord("certifications", c.ID, tr("cert."+c.Kind)+" "+c.Number, c.Voided, []correctField{
+			{"number", "cert.number", c.Number, false}, {"product_name", "cert.product", c.ProductName, false},
+			{"issuer", "cert.issuer", c.Issuer, false}, {"valid_from", "cert.from", day(c.ValidFrom), false},
+			{"valid_to", "cert.to", day(c.ValidTo), false},
+		}, ss.certs.Reload, recordOpts{attach: true})
+	}
 	return splitPane(formPane(tr("site.certs"), f, ss.addCert), ss.certs.Object())
 }
 
@@ -160,7 +169,9 @@ func (ss *siteScreen) buildBases(s *Shell) fyne.CanvasObject {
 		{"base.name", 180, func(b store.Base) string { return b.Name }},
 		{"base.address", 200, func(b store.Base) string { return b.Address }},
 		{"common.areaMu", 100, func(b store.Base) string { return fmtFloat(b.AreaMu) }},
+		{"lot.state", 80, func(b store.Base) string { return retiredText(b.Retired) }},
 	}, s.d.Store.CountBases, s.d.Store.ListBases, s.showError)
+	ss.bases.query.IncludeVoided = true // retired ones too, marked
 	ss.plotBase = newIDSelect(nil)
 	ss.plotCat = newSelect(rules.CropCategories, nil)
 	pf := widget.NewForm(
@@ -180,7 +191,9 @@ func (ss *siteScreen) buildBases(s *Shell) fyne.CanvasObject {
 		{"common.crop", 100, func(p store.Plot) string { return p.Crop }},
 		{"common.cropCategory", 90, func(p store.Plot) string { return p.CropCategory }},
 		{"common.areaMu", 100, func(p store.Plot) string { return fmtFloat(p.AreaMu) }},
+		{"lot.state", 80, func(p store.Plot) string { return retiredText(p.Retired) }},
 	}, countPlots, listPlots, s.showError)
+	ss.plots.query.IncludeVoided = true
 	loadBases := func() {
 		bs := allRows(s, func(q store.ListQuery) ([]store.Base, error) { return s.d.Store.ListBases(s.ctx, q) })
 		labels, ids := make([]string, len(bs)), make([]int64, len(bs))
@@ -193,6 +206,21 @@ func (ss *siteScreen) buildBases(s *Shell) fyne.CanvasObject {
 		}
 	}
 	loadBases()
+	ss.bases.Reload()
+	ss.plots.Reload()
+	ss.bases.onSelect = func(b store.Base) {
+		s.showRecord("bases", b.ID, b.Name, false, []correctField{
+			{"name", "base.name", b.Name, false}, {"address", "base.address", b.Address, false},
+			{"division_code", "profile.division", b.DivisionCode, false}, {"area_mu", "common.areaMu", fmtFloat(b.AreaMu), true},
+			{"manager", "base.manager", b.Manager, false}, {"phone", "profile.phone", b.Phone, false},
+		}, func() { ss.bases.Reload(); ss.plots.Reload(); loadBases() }, recordOpts{attach: true, retire: true, retired: b.Retired})
+	}
+	ss.plots.onSelect = func(p store.Plot) {
+		s.showRecord("plots", p.ID, p.BaseName+" / "+p.Name, false, []correctField{
+			{"name", "plot.name", p.Name, false}, {"area_mu", "common.areaMu", fmtFloat(p.AreaMu), true},
+			{"crop", "common.crop", p.Crop, false}, {"crop_category", "common.cropCategory", p.CropCategory, false},
+		}, ss.plots.Reload, recordOpts{attach: true, retire: true, retired: p.Retired})
+	}
 	ss.addBase = widget.NewButton(tr("common.add"), func() {
 		area, err := parseFloat(ss.baseArea.Text, "common.areaMu")
 		if err != nil {
@@ -267,7 +295,18 @@ func (ss *siteScreen) buildProducts(s *Shell) fyne.CanvasObject {
 		{"common.crop", 90, func(p store.Product) string { return p.Crop }},
 		{"common.cropCategory", 90, func(p store.Product) string { return p.CropCategory }},
 		{"common.unit", 60, func(p store.Product) string { return p.Unit }},
+		{"lot.state", 80, func(p store.Product) string { return retiredText(p.Retired) }},
 	}, s.d.Store.CountProducts, s.d.Store.ListProducts, s.showError)
+	ss.products.query.IncludeVoided = true
+	ss.products.Reload()
+	ss.products.onSelect = func(p store.Product) {
+		s.showRecord("products", p.ID, strings.TrimSpace(p.Name+" "+p.Variety), false, []correctField{
+			{"name", "product.name", p.Name, false}, {"variety", "product.variety", p.Variety, false},
+			{"crop", "common.crop", p.Crop, false}, {"crop_category", "common.cropCategory", p.CropCategory, false},
+			{"unit", "common.unit", p.Unit, false}, {"spec", "product.spec", p.Spec, false},
+			{"platform_product_code", "product.code", p.PlatformProductCode, false},
+		}, ss.products.Reload, recordOpts{retire: true, retired: p.Retired})
+	}
 	ss.addProd = widget.NewButton(tr("common.add"), func() {
 		_, err := s.d.Store.AddProduct(s.ctx, s.actor, store.Product{Name: ss.prodName.Text, Variety: ss.prodVariety.Text, Crop: ss.prodCrop.Text,
 			CropCategory: ss.prodCat.Selected, Unit: ss.prodUnit.Text, Spec: ss.prodSpec.Text, PlatformProductCode: ss.prodCode.Text,
@@ -312,10 +351,24 @@ func (ss *siteScreen) buildMaterials(s *Shell) fyne.CanvasObject {
 			}
 			return trf("common.days", "N", *m.PHIDays)
 		}},
+		{"lot.state", 80, func(m store.Material) string { return retiredText(m.Retired) }},
 	}, func(ctx context.Context, q store.ListQuery) (int, error) { return s.d.Store.CountMaterials(ctx, q, "") },
 		func(ctx context.Context, q store.ListQuery) ([]store.Material, error) {
 			return s.d.Store.ListMaterials(ctx, q, "")
 		}, s.showError)
+	ss.materials.query.IncludeVoided = true
+	ss.materials.Reload()
+	ss.materials.onSelect = func(m store.Material) {
+		phi := ""
+		if m.PHIDays != nil {
+			phi = strconv.Itoa(*m.PHIDays)
+		}
+		s.showRecord("materials", m.ID, m.Name, false, []correctField{
+			{"name", "material.name", m.Name, false}, {"reg_no", "material.regNo", m.RegNo, false},
+			{"toxicity", "material.toxicity", m.Toxicity, false}, {"formulation", "material.formulation", m.Formulation, false},
+			{"manufacturer", "material.maker", m.Manufacturer, false}, {"phi_days", "material.phi", phi, true},
+		}, ss.materials.Reload, recordOpts{retire: true, retired: m.Retired})
+	}
 	ss.addMat = widget.NewButton(tr("common.add"), func() {
 		phi, err := parseIntPtr(ss.matPHI.Text, "material.phi")
 		if err != nil {
@@ -433,4 +486,12 @@ func (ss *siteScreen) buildUsers(s *Shell) fyne.CanvasObject {
 	})
 	reload()
 	return splitPane(formPane(tr("site.addUser"), f, ss.addUser, wrapLabel(tr("user.hint"))), ss.users)
+}
+
+// retiredText marks a retired (停用) master record in a list.
+func retiredText(retired bool) string {
+	if retired {
+		return tr("common.retired")
+	}
+	return ""
 }

@@ -63,6 +63,18 @@ type testingScreen struct {
 	lastBind *store.Inspection
 
 	results *pagedTable[store.Inspection]
+
+	// testing-station mode: bind a reading to another producer's sample
+	extEntity, extCode *widget.Entry
+	extBind            *widget.Button
+	// discard a reading, void a result (dialogs kept for tests)
+	discardBtn                  *widget.Button
+	discardReason, voidReason   *widget.Entry
+	discardConfirm, voidConfirm *widget.Button
+	voidBtn                     *widget.Button
+
+	rightTabs *container.AppTabs
+	held      *heldPane
 }
 
 func buildTesting(s *Shell) (fyne.CanvasObject, any) {
@@ -137,18 +149,37 @@ func buildTesting(s *Shell) (fyne.CanvasObject, any) {
 		}},
 		{"testing.sample", 110, func(x store.Inspection) string { return x.SampleName }},
 		{"testing.rate", 65, func(x store.Inspection) string { return fmtRate(x.Rate) }},
-		{"testing.verdict", 130, func(x store.Inspection) string { return tr("verdict." + x.Verdict) }},
+		{"testing.verdict", 130, func(x store.Inspection) string {
+			v := tr("verdict." + x.Verdict)
+			if x.Voided {
+				v += " · " + tr("common.voided")
+			}
+			return v
+		}},
 	}, func(ctx context.Context, q store.ListQuery) (int, error) {
 		return s.d.Store.CountInspections(ctx, store.InspectionQuery{ListQuery: q})
 	}, func(ctx context.Context, q store.ListQuery) ([]store.Inspection, error) {
 		return s.d.Store.ListInspections(ctx, store.InspectionQuery{ListQuery: q})
 	}, s.showError)
+	ts.results.query.IncludeVoided = true // a voided result stays listed, marked
+	ts.results.Reload()
+	ts.results.onSelect = ts.showInspection
 	tintRows(ts.results, verdictState)
 
-	bindBox := container.NewBorder(container.NewVBox(title(tr("testing.pending")), ts.selLabel, ts.bindScan), nil, nil, nil, ts.pending.Object())
+	ts.extEntity, ts.extCode = widget.NewEntry(), widget.NewEntry()
+	ts.extEntity.SetPlaceHolder(tr("testing.extEntity"))
+	ts.extCode.SetPlaceHolder(tr("testing.extCode"))
+	ts.extBind = widget.NewButton(tr("testing.extBind"), ts.bindExternal)
+	ts.discardBtn = widget.NewButton(tr("testing.discard"), ts.discard)
+	ext := container.NewBorder(nil, nil, nil, ts.extBind, container.NewGridWithColumns(2, ts.extEntity, ts.extCode))
+	bindBox := container.NewBorder(container.NewVBox(title(tr("testing.pending")),
+		container.NewBorder(nil, nil, nil, ts.discardBtn, ts.selLabel), ts.bindScan, ext), nil, nil, nil, ts.pending.Object())
 	left := container.NewVSplit(container.NewVScroll(connBox), bindBox)
 	left.Offset = 0.36
-	right := container.NewBorder(title(tr("testing.results")), nil, nil, nil, ts.results.Object())
+	ts.rightTabs = container.NewAppTabs(
+		container.NewTabItem(tr("testing.results"), ts.results.Object()),
+		container.NewTabItem(trf("held.tab", "N", ts.countHeld(s.ctx)), ts.buildHeld()))
+	right := ts.rightTabs
 	body := container.NewHSplit(left, right)
 	body.Offset = 0.45
 	return body, ts
@@ -163,6 +194,9 @@ func fmtRate(r *float64) string {
 
 // verdictState colours a result row: positive red, invalid amber.
 func verdictState(x store.Inspection) (widgets.PillState, bool) {
+	if x.Voided {
+		return widgets.PillIdle, false
+	}
 	switch x.Verdict {
 	case "positive":
 		return widgets.PillBad, true
@@ -401,6 +435,9 @@ func (ts *testingScreen) bind(l store.Lot) {
 	ts.selLabel.SetText(tr("testing.pickReading"))
 	ts.pending.Reload()
 	ts.results.Reload()
+	if ins.HoldSet {
+		ts.refreshHeld()
+	}
 	msg := trf("testing.bound", "Code", l.Code, "Verdict", tr("verdict."+ins.Verdict), "Rate", fmtRate(ins.Rate))
 	if ins.HoldSet {
 		msg += "\n" + trf("testing.holdSet", "Code", l.Code)

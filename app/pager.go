@@ -5,10 +5,15 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"suyuan/store"
 )
+
+// defaultTextSize is Fyne's default text size, the size column widths are
+// written for.
+const defaultTextSize = 14
 
 // column is one column of a pagedTable.
 type column[T any] struct {
@@ -80,8 +85,14 @@ func newPagedTable[T any](ctx context.Context, cols []column[T],
 			o.(*widget.Label).SetText(tr(p.cols[id.Col].title))
 		}
 	}
+	// Column widths are written for the default text size; the large-text
+	// theme scales text, so scale the columns with it or codes get clipped.
+	scale := theme.Size(theme.SizeNameText) / defaultTextSize
+	if scale < 1 {
+		scale = 1
+	}
 	for i, c := range cols {
-		p.table.SetColumnWidth(i, c.width)
+		p.table.SetColumnWidth(i, c.width*scale)
 	}
 	p.table.OnSelected = func(id widget.TableCellID) {
 		if row, ok := p.Row(id.Row); ok && p.onSelect != nil {

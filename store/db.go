@@ -227,6 +227,28 @@ type Tx struct {
 	db    *DB
 
 	savepoints int
+	// stmts caches the journal's own statements for the life of the
+	// transaction: a journaled write runs the same five every time, and
+	// preparing them dominated small writes and sync acknowledgements.
+	stmts map[string]*sql.Stmt
+}
+
+// cached returns a prepared statement for q, bound to this transaction.
+// Only single-statement SQL may go through it (Prepare compiles the first
+// statement only).
+func (tx *Tx) cached(ctx context.Context, q string) (*sql.Stmt, error) {
+	if st, ok := tx.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := tx.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[q] = st
+	return st, nil
 }
 
 // Exec runs a statement inside the transaction.

@@ -176,7 +176,11 @@ func (tx *Tx) Append(ctx context.Context, kind, ref string, payload []byte, reas
 	}
 	var last sql.NullInt64
 	var prev sql.NullString
-	err := tx.tx.QueryRowContext(ctx, "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1").Scan(&last, &prev)
+	headQ, err := tx.cached(ctx, "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
+	if err != nil {
+		return Entry{}, fmt.Errorf("journal head: %w", err)
+	}
+	err = headQ.QueryRowContext(ctx).Scan(&last, &prev)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		e.Seq, e.PrevHash = 1, genesisHash
@@ -190,8 +194,11 @@ func (tx *Tx) Append(ctx context.Context, kind, ref string, payload []byte, reas
 	if supersedes > 0 {
 		sup = supersedes
 	}
-	if _, err := tx.tx.ExecContext(ctx,
-		"INSERT INTO journal(seq,at,actor,kind,ref,payload,reason,supersedes,prev_hash,hash) VALUES(?,?,?,?,?,?,?,?,?,?)",
+	ins, err := tx.cached(ctx, "INSERT INTO journal(seq,at,actor,kind,ref,payload,reason,supersedes,prev_hash,hash) VALUES(?,?,?,?,?,?,?,?,?,?)")
+	if err != nil {
+		return Entry{}, fmt.Errorf("journal append: %w", err)
+	}
+	if _, err := ins.ExecContext(ctx,
 		e.Seq, e.At.Format(timeFormat), e.Actor, e.Kind, e.Ref, string(e.Payload), e.Reason, sup, e.PrevHash, e.Hash); err != nil {
 		return Entry{}, fmt.Errorf("journal append: %w", err)
 	}
@@ -259,23 +266,42 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 // and points the row's jseq at the new entry. Call it after every INSERT or
 // UPDATE of a journaled table, in the same transaction.
 func (tx *Tx) Record(ctx context.Context, table string, id int64, kind, reason string) (Entry, error) {
-	payload, _, err := rowPayload(ctx, tx.tx, table, id)
+	payload, _, err := rowPayload(ctx, txQuerier{tx}, table, id)
 	if err != nil {
 		return Entry{}, err
 	}
 	ref := table + ":" + strconv.FormatInt(id, 10)
 	var prev sql.NullInt64
-	if err := tx.tx.QueryRowContext(ctx, "SELECT max(seq) FROM journal WHERE ref = ?", ref).Scan(&prev); err != nil {
+	prevQ, err := tx.cached(ctx, "SELECT max(seq) FROM journal WHERE ref = ?")
+	if err != nil {
+		return Entry{}, fmt.Errorf("journal previous: %w", err)
+	}
+	if err := prevQ.QueryRowContext(ctx, ref).Scan(&prev); err != nil {
 		return Entry{}, fmt.Errorf("journal previous: %w", err)
 	}
 	e, err := tx.Append(ctx, kind, ref, payload, reason, prev.Int64)
 	if err != nil {
 		return Entry{}, err
 	}
-	if _, err := tx.tx.ExecContext(ctx, "UPDATE "+quoteIdent(table)+" SET jseq = ? WHERE id = ?", e.Seq, id); err != nil {
+	upd, err := tx.cached(ctx, "UPDATE "+quoteIdent(table)+" SET jseq = ? WHERE id = ?")
+	if err != nil {
+		return Entry{}, fmt.Errorf("set jseq: %w", err)
+	}
+	if _, err := upd.ExecContext(ctx, e.Seq, id); err != nil {
 		return Entry{}, fmt.Errorf("set jseq: %w", err)
 	}
 	return e, nil
+}
+
+// txQuerier runs rowPayload's SELECT through the transaction's statement cache.
+type txQuerier struct{ tx *Tx }
+
+func (q txQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := q.tx.cached(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 func scanEntry(sc interface{ Scan(...any) error }) (Entry, error) {

@@ -204,7 +204,7 @@ func checkPending(t *testing.T, s *site, d analyzer.Driver, want []analyzer.Read
 var drivers = []struct {
 	name    string
 	profile *analyzer.Profile
-}{{"lz4000t", nil}, {"taiyang", nil}, {"dy723pc", nil}, {"generic", lineProfile()}}
+}{{"lz4000t", nil}, {"taiyang", nil}, {"dy723pc", nil}, {"generic", lineProfile()}, {"tl310", nil}}
 
 func generate(t testing.TB, driver string, p *analyzer.Profile, n int, seed int64) []analyzer.Reading {
 	t.Helper()

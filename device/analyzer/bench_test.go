@@ -43,6 +43,16 @@ func BenchmarkDayuanFrames(b *testing.B) {
 	benchStream(b, d, s, benchFrames)
 }
 
+func BenchmarkTL310Frames(b *testing.B) {
+	d, _ := New("tl310", Options{})
+	var s []byte
+	for i := 0; i < benchFrames; i++ {
+		s = append(s, DayuanFrame(TL310CmdRecord, TL310RecordData(TL310Record{Total: benchFrames, Index: i + 1, Channel: byte(1 + i%8),
+			At: time.Now(), Rate10: int16(i % 1000), Conclusion: 2}))...)
+	}
+	benchStream(b, d, s, benchFrames)
+}
+
 func BenchmarkTaiYangFrames(b *testing.B) {
 	d, _ := New("taiyang", Options{})
 	s := []byte{0x1B, 0xC1}

@@ -13,7 +13,9 @@ import (
 	"suyuan/device"
 )
 
-// Dayuan (达元) LZ-4000T binary protocol, 115200 8N1, host-polled.
+// Dayuan (达元) LZ-4000T binary protocol, 115200 8N1, host-polled. The
+// framing, CRC and request/re-send helpers here are shared with the TL-310
+// driver (tl310.go), which speaks the same 7E…AA frames with other commands.
 // Frame: 7E | CMD | LEN (2, LE) | DATA | CRC8 | AA, CRC-8/0x31 over CMD..DATA.
 // See docs/analyzers.md for the decisions taken where devices.md §6.1 is
 // silent (comm-test reply payload, record index at bytes 6-7).
@@ -262,11 +264,18 @@ func (d *dayuan) readDay(ctx context.Context, c *Conn, day time.Time, count int,
 	return nil
 }
 
-// request sends cmd and waits for a frame with command want, re-sending on
-// silence (a request or answer lost to noise) up to MaxPasses times.
+// request is dayuanRequest labelled with this driver.
 func (d *dayuan) request(ctx context.Context, c *Conn, cmd byte, data []byte, want byte) (Frame, error) {
+	return dayuanRequest(ctx, c, d.Name(), d.o, cmd, data, want)
+}
+
+// dayuanRequest sends cmd and waits for a frame with command want,
+// re-sending on silence (a request or answer lost to noise) up to
+// o.MaxPasses times. Shared by every driver on the 7E…AA framing (lz4000t,
+// tl310); name only labels the error.
+func dayuanRequest(ctx context.Context, c *Conn, name string, o Options, cmd byte, data []byte, want byte) (Frame, error) {
 	var last error
-	for try := 0; try < d.o.MaxPasses; try++ {
+	for try := 0; try < o.MaxPasses; try++ {
 		if try > 0 {
 			c.NoteRequest()
 		}
@@ -275,7 +284,7 @@ func (d *dayuan) request(ctx context.Context, c *Conn, cmd byte, data []byte, wa
 			return Frame{}, err
 		}
 		for {
-			f, err := c.Next(ctx, d.o.Timeout)
+			f, err := c.Next(ctx, o.Timeout)
 			if err != nil {
 				last = err
 				break
@@ -288,7 +297,7 @@ func (d *dayuan) request(ctx context.Context, c *Conn, cmd byte, data []byte, wa
 			return Frame{}, last
 		}
 	}
-	return Frame{}, fmt.Errorf("analyzer %s: command %02X: %w", d.Name(), cmd, last)
+	return Frame{}, fmt.Errorf("analyzer %s: command %02X: %w", name, cmd, last)
 }
 
 func trimPad(b []byte) []byte {

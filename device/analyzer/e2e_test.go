@@ -137,7 +137,7 @@ func TestEndToEnd(t *testing.T) {
 		name    string
 		p       *analyzer.Profile
 		passive bool
-	}{{"lz4000t", nil, false}, {"taiyang", nil, false}, {"dy723pc", nil, false}, {"generic", &fp, true}, {"generic", &lp, false}} {
+	}{{"lz4000t", nil, false}, {"taiyang", nil, false}, {"dy723pc", nil, false}, {"generic", &fp, true}, {"generic", &lp, false}, {"tl310", nil, false}} {
 		label := drv.name
 		if drv.p != nil {
 			label += "-" + drv.p.Framing
@@ -233,7 +233,7 @@ func TestEndToEnd(t *testing.T) {
 // the session must stop with a DeliverError, and a second session must
 // deliver everything (including the 7th) exactly once per key.
 func TestDeliverFailureLosesNothing(t *testing.T) {
-	for _, drv := range []string{"lz4000t", "taiyang", "dy723pc"} {
+	for _, drv := range []string{"lz4000t", "taiyang", "dy723pc", "tl310"} {
 		t.Run(drv, func(t *testing.T) {
 			t.Parallel()
 			want, _ := sim.Generate(drv, 15, 7, nil)
@@ -278,7 +278,7 @@ func TestDeliverFailureLosesNothing(t *testing.T) {
 // /dev/serial/by-id) to come back on a new pty, and the new session
 // completes. Every reading arrives; none is lost.
 func TestDropAndReconnect(t *testing.T) {
-	for i, drv := range []string{"lz4000t", "taiyang", "dy723pc"} {
+	for i, drv := range []string{"lz4000t", "taiyang", "dy723pc", "tl310"} {
 		t.Run(drv, func(t *testing.T) {
 			t.Parallel()
 			want, _ := sim.Generate(drv, 20, int64(40+i), nil)

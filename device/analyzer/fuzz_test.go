@@ -31,11 +31,33 @@ func dayuanSeeds() [][]byte {
 	}
 }
 
+// tl310Seeds are TL-310 record streams: good, 7FFE, a bad CRC, a record
+// command with a short body and one with an impossible date.
+func tl310Seeds() [][]byte {
+	at := time.Date(2024, 5, 1, 8, 0, 0, 0, time.Local)
+	rec := DayuanFrame(TL310CmdRecord, TL310RecordData(TL310Record{Total: 2, Index: 1, Channel: 3, At: at, Rate10: 333, Conclusion: 2}))
+	na := DayuanFrame(TL310CmdRecord, TL310RecordData(TL310Record{Total: 2, Index: 2, Channel: 4, Standard: 1, At: at, Rate10: TL310RateNA}))
+	bad := append([]byte(nil), rec...)
+	bad[10] ^= 0x40
+	baddate := TL310RecordData(TL310Record{Total: 1, Index: 1, At: at, Rate10: -5})
+	baddate[8], baddate[9] = 13, 0
+	return [][]byte{
+		append(append([]byte{0x11, 0x7E}, rec...), na...),
+		append(bad, rec...),
+		DayuanFrame(TL310CmdRecord, []byte{0xFF, 0x01}),
+		DayuanFrame(TL310CmdRecord, baddate),
+	}
+}
+
 func FuzzDayuanDeframe(f *testing.F) {
 	for _, s := range dayuanSeeds() {
 		f.Add(s, uint16(5))
 	}
+	for _, s := range tl310Seeds() {
+		f.Add(s, uint16(13))
+	}
 	drv, _ := New("lz4000t", Options{})
+	tl, _ := New("tl310", Options{})
 	f.Fuzz(func(t *testing.T, data []byte, cut uint16) {
 		d := &DayuanDeframer{}
 		fs := feedSplit(d, data, cut)
@@ -47,6 +69,16 @@ func FuzzDayuanDeframe(f *testing.F) {
 			}
 			frameBytes += int64(len(r))
 			drv.Decode(fr)
+			rs, err := tl.Decode(fr)
+			if len(r) == 6+21 && (err != nil || len(rs) != 1) {
+				t.Fatalf("TL-310 record not decoded: %v % X", err, r)
+			}
+			for _, x := range rs {
+				if !bytes.Equal(x.Raw, r) || x.Channel != int(r[9]) || (x.Rate == nil && !x.Suspect) ||
+					(x.Rate != nil && (*x.Rate < -3276.8 || *x.Rate > 3276.6 || x.Value == nil || *x.Value != *x.Rate)) {
+					t.Fatalf("bad TL-310 reading %+v from % X", x, r)
+				}
+			}
 		}
 		st := d.Stats()
 		if st.Frames != int64(len(fs)) || frameBytes+st.BytesDropped+int64(len(d.buf)) != int64(len(data)) {

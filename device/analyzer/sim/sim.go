@@ -77,6 +77,8 @@ func Run(ctx context.Context, port io.ReadWriter, driverName string, o Options) 
 	switch driverName {
 	case "lz4000t":
 		err = in.dayuan(ctx)
+	case "tl310":
+		err = in.tl310(ctx)
 	case "taiyang":
 		err = in.taiyang(ctx)
 	case "dy723pc":
@@ -218,6 +220,62 @@ func (in *instrument) dayuan(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// ---- Dayuan TL-310 ----
+
+// tl310 answers 01 with the documented reply and every 15 with all records
+// (the instrument has no date filter), each carrying the total and its
+// 1-based index in Readings order. With no readings it stays silent, which
+// is how the driver recognises an empty memory.
+func (in *instrument) tl310(ctx context.Context) error {
+	var df analyzer.DayuanDeframer
+	buf := make([]byte, 512)
+	flipCRC := func(f []byte) { f[len(f)-2] ^= 0x5A }
+	n := len(in.o.Readings)
+	for {
+		k, err := in.read(ctx, buf)
+		if err != nil {
+			return err
+		}
+		for _, f := range df.Feed(buf[:k]) {
+			switch f.Raw[1] {
+			case analyzer.TL310CmdTest:
+				// devices.md §6.1: 7E 02 04 00 FF 02 10 10 F8 AA.
+				err = in.send(analyzer.DayuanFrame(analyzer.TL310CmdTestReply, []byte{0xFF, 0x02, 0x10, 0x10}), flipCRC, "")
+			case analyzer.TL310CmdRead:
+				for i, r := range in.o.Readings {
+					rec := analyzer.TL310Record{Total: n, Index: i + 1, Channel: byte(r.Channel), Standard: tl310Standard(r.Item),
+						At: r.TestedAt, Absorbance: uint16(300 + i), Rate10: analyzer.TL310RateNA}
+					if r.Rate != nil {
+						rec.Rate10 = int16(math.Round(*r.Rate * 10))
+					}
+					switch r.Result {
+					case "合格":
+						rec.Conclusion = 0x02
+					case "超标":
+						rec.Conclusion = 0x01
+					}
+					if err = in.send(analyzer.DayuanFrame(analyzer.TL310CmdRecord, analyzer.TL310RecordData(rec)), flipCRC, ""); err != nil {
+						break
+					}
+				}
+			}
+			if err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// tl310Standard is the standard byte whose item name is item.
+func tl310Standard(item string) byte {
+	for c := 0; c < 256; c++ {
+		if analyzer.TL310Item(byte(c)) == item {
+			return byte(c)
+		}
+	}
+	return 0
 }
 
 // ---- TaiYang TTNJ ----
@@ -406,6 +464,31 @@ func Generate(driverName string, n int, seed int64, p *analyzer.Profile) ([]anal
 			out = append(out, analyzer.Reading{Instrument: "lz4000t", Model: "LZ-4000T", RecordNo: fmt.Sprintf("%s-%d", k, idx[k]),
 				TestedAt: t, SampleNo: strconv.Itoa(1 + rng.Intn(9999)), SampleName: names[rng.Intn(len(names))],
 				Item: "有机磷和氨基甲酸酯类", Rate: f64(rate), Value: f64(rate), Unit: "%"})
+		}
+	case "tl310":
+		// Standards 00 (limit 50 %) and 01 (70 %), channels 1-8, rates to
+		// 0.1 % including a few slightly negative ones, and about one in
+		// ten "no value" (7FFE) records, which decode as suspect.
+		for i := 0; i < n; i++ {
+			std := byte(rng.Intn(2))
+			limit := 50.0
+			if std == 1 {
+				limit = 70
+			}
+			r := analyzer.Reading{Instrument: "tl310", Model: "TL-310", RecordNo: strconv.Itoa(i + 1), TestedAt: times[i],
+				Channel: 1 + rng.Intn(8), Item: analyzer.TL310Item(std), Unit: "%"}
+			if rng.Intn(10) == 0 {
+				r.Suspect = true
+			} else {
+				rate := float64(rng.Intn(1021)-20) / 10
+				r.Rate, r.Value = f64(rate), f64(rate)
+				r.Suspect = rate < 0
+				r.Result = "合格"
+				if rate >= limit {
+					r.Result = "超标"
+				}
+			}
+			out = append(out, r)
 		}
 	case "taiyang":
 		rec := 0

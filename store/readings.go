@@ -193,7 +193,7 @@ func readingVerdict(result string) string {
 	switch {
 	case s == "":
 		return "invalid"
-	case strings.Contains(s, "阳") || strings.Contains(s, "不合格") || strings.Contains(s, "positive") || s == "+" || s == "fail":
+	case strings.Contains(s, "阳") || strings.Contains(s, "不合格") || strings.Contains(s, "超标") || strings.Contains(s, "positive") || s == "+" || s == "fail":
 		return "positive"
 	case strings.Contains(s, "阴") || strings.Contains(s, "合格") || strings.Contains(s, "negative") || s == "-" || s == "pass":
 		return "negative"

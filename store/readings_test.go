@@ -151,3 +151,15 @@ func TestReadingWithoutTimeIsKeptNotDropped(t *testing.T) {
 		t.Fatal("a different frame without time was not kept")
 	}
 }
+
+func TestReadingVerdictFromInstrumentText(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"阳性", "positive"}, {"超标", "positive"}, {"不合格", "positive"}, {"Positive", "positive"},
+		{"阴性", "negative"}, {"合格", "negative"}, {"pass", "negative"},
+		{"", "invalid"}, {"无效", "invalid"}, {"???", "invalid"},
+	} {
+		if got := readingVerdict(c.in); got != c.want {
+			t.Errorf("readingVerdict(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}

@@ -51,6 +51,7 @@ type settingsScreen struct {
 	printProgress              *widget.ProgressBarInfinite
 	printImage                 *canvas.Image
 	scanner                    *widget.RadioGroup
+	scannerDev                 *scannerDeviceForm
 	profiles                   *widget.List
 	profileRows                []analyzer.Profile
 	profileSel                 int
@@ -363,6 +364,7 @@ func (ss *settingsScreen) devicesTab() fyne.CanvasObject {
 			return
 		}
 		ss.recheck()
+		scannerSettingsChanged(s)
 	}
 	ss.scanner.Required = true
 
@@ -397,7 +399,10 @@ func (ss *settingsScreen) devicesTab() fyne.CanvasObject {
 	ss.profDel = widget.NewButton(tr("settings.profileDelete"), ss.confirmDeleteProfile)
 	ss.profileMsg = wrapLabel("")
 
-	scannerBox := container.NewVBox(title(tr("settings.scannerMode")), ss.scanner, wrapLabel(tr("settings.scannerHint")))
+	ss.scannerDev = newScannerDeviceForm(ss)
+	// Mode and device address side by side: the tab must fit 1280×800.
+	scannerBox := container.NewGridWithColumns(2,
+		container.NewVBox(title(tr("settings.scannerMode")), ss.scanner, wrapLabel(tr("settings.scannerHint"))), ss.scannerDev.box)
 	ss.profileNone = wrapLabel(tr("settings.profilesNone"))
 	ss.loadProfiles()
 	list := container.NewBorder(container.NewVBox(title(tr("settings.profiles")), ss.profileNone), nil, nil, nil, ss.profiles)

@@ -55,6 +55,9 @@ type StatusOptions struct {
 	// store setting. (The Testing screen keeps the last working port as a
 	// per-PC preference, which the composition root passes here.)
 	AnalyzerPort func() string
+	// Scanner reports a serial or HID scanner's connection (ScanInput.
+	// StatusLine); ok false keeps the mode-only line.
+	Scanner func() (zh, en string, state widgets.PillState, ok bool)
 }
 
 // statusItem is one cached line in both languages.
@@ -328,6 +331,12 @@ func (m *StatusMonitor) analyzer(ctx context.Context) statusItem {
 
 func (m *StatusMonitor) scanner(ctx context.Context) statusItem {
 	it := statusItem{key: StatusKeyScanner, state: widgets.PillIdle}
+	if m.o.Scanner != nil {
+		if zh, en, st, ok := m.o.Scanner(); ok {
+			it.textZh, it.textEn, it.state = zh, en, st
+			return it
+		}
+	}
 	switch m.setting(ctx, store.SettingScannerMode) {
 	case ScannerSerial:
 		it.textZh, it.textEn = "串口模式", "serial port mode"

@@ -2,6 +2,7 @@ package widgets
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -54,6 +55,65 @@ func (e *ScanEntry) now() time.Time {
 		return e.Clock()
 	}
 	return time.Now()
+}
+
+// scanClaimer is told when a ScanEntry wants device scans; see
+// SetScanClaimer.
+var scanClaimer atomic.Pointer[func(*ScanEntry)]
+
+// SetScanClaimer registers f, called on the UI goroutine whenever a
+// ScanEntry is shown (its renderer is created: the screen or tab holding it
+// was opened) or gains focus. The GUI's scan input (serial and HID scanners,
+// app/scaninput.go) makes that entry the receiver of device scans, so the
+// screen the user is looking at gets them without every screen having to
+// know about scanner modes. nil stops the notifications.
+func SetScanClaimer(f func(*ScanEntry)) {
+	if f == nil {
+		scanClaimer.Store(nil)
+		return
+	}
+	scanClaimer.Store(&f)
+}
+
+func (e *ScanEntry) claim() {
+	if f := scanClaimer.Load(); f != nil {
+		(*f)(e)
+	}
+}
+
+// CreateRenderer claims device scans for e: a renderer is made when the
+// entry's screen (or tab) is first shown.
+func (e *ScanEntry) CreateRenderer() fyne.WidgetRenderer {
+	r := e.Entry.CreateRenderer()
+	e.claim()
+	return r
+}
+
+// FocusGained claims device scans for e: the entry the user clicked into
+// is the one a scan is meant for.
+func (e *ScanEntry) FocusGained() {
+	e.Entry.FocusGained()
+	e.claim()
+}
+
+// Deliver hands e a scan from a serial or HID scanner exactly as a
+// keyboard-wedge scan (typed, then Enter) would arrive: OnScan gets it, or
+// without OnScan the text is typed into the field and the Enter is not
+// submitted. It reports false, doing nothing, when e is disabled or hidden
+// (a wedge scan could not reach it either), so the caller can say the scan
+// was not taken. Call it on the UI goroutine (fyne.Do).
+func (e *ScanEntry) Deliver(sc scanner.Scan) bool {
+	if e.Disabled() || !e.Visible() {
+		return false
+	}
+	if e.OnScan != nil {
+		e.OnScan(sc)
+		return true
+	}
+	for _, r := range sc.Raw {
+		e.Entry.TypedRune(r)
+	}
+	return true
 }
 
 // TypedRune timestamps the key, lets a completed earlier burst be handled

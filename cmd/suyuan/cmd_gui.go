@@ -17,6 +17,7 @@ import (
 	fyneapp "fyne.io/fyne/v2/app"
 
 	"suyuan/app"
+	"suyuan/app/scanhub"
 	"suyuan/assets"
 	psim "suyuan/device/printer/sim"
 	"suyuan/store"
@@ -101,7 +102,14 @@ func runGUI(ctx context.Context, env *Env, args []string) error {
 		})
 		ctl = syncSvc
 	}
-	mon = app.NewStatusMonitor(db, app.StatusOptions{Sync: ctl, Training: *training, AnalyzerPort: func() string {
+	// One scanner input (serial or HID scanner per Settings; the keyboard
+	// wedge needs none) for the window's life; Settings restarts it.
+	scanIn := app.NewScanInput(db, scanhub.Options{}, func() {
+		if mon != nil {
+			mon.Recheck()
+		}
+	})
+	mon = app.NewStatusMonitor(db, app.StatusOptions{Sync: ctl, Training: *training, Scanner: scanIn.StatusLine, AnalyzerPort: func() string {
 		if p := a.Preferences().String(app.SettingAnalyzerPort); p != "" {
 			return p
 		}
@@ -109,6 +117,10 @@ func runGUI(ctx context.Context, env *Env, args []string) error {
 		return v
 	}})
 	go mon.Run(ctx)
+	if err := scanIn.Start(ctx); err != nil {
+		fmt.Fprintln(env.Stderr, "scanner:", err)
+	}
+	defer scanIn.Stop()
 	if syncSvc != nil {
 		if err := syncSvc.Start(ctx); err != nil {
 			fmt.Fprintln(env.Stderr, "sync:", err)
@@ -125,6 +137,7 @@ func runGUI(ctx context.Context, env *Env, args []string) error {
 		deps.Sync = ctl
 	}
 	shell := app.New(a, w, deps)
+	scanIn.Attach(shell)
 	if *training && !*tour {
 		shell.OfferTrainingDemo()
 	}

@@ -395,14 +395,7 @@ func scanCertificate(sc interface{ Scan(...any) error }) (Certificate, error) {
 }
 
 func certificateByID(ctx context.Context, q rowQuerier, id int64) (Certificate, error) {
-	c, err := scanCertificate(q.QueryRowContext(ctx, "SELECT "+certCols+" FROM certificates c JOIN lots l ON l.id = c.lot_id WHERE c.id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Certificate{}, errf(CodeNotFound, nil, "合格证#%d不存在。", "certificate #%d does not exist", id)
-	}
-	if err != nil {
-		return Certificate{}, fmt.Errorf("read certificate %d: %w", id, err)
-	}
-	return c, nil
+	return rowByID(ctx, q, "SELECT "+certCols+" FROM certificates c JOIN lots l ON l.id = c.lot_id WHERE c.id = ?", id, scanCertificate, "合格证", "certificate")
 }
 
 // CertificateByID returns one certificate.

@@ -380,14 +380,7 @@ func scanInspection(sc interface{ Scan(...any) error }) (Inspection, error) {
 }
 
 func inspectionByID(ctx context.Context, q rowQuerier, id int64) (Inspection, error) {
-	x, err := scanInspection(q.QueryRowContext(ctx, "SELECT "+inspectionCols+" FROM inspections i LEFT JOIN lots l ON l.id = i.lot_id WHERE i.id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Inspection{}, errf(CodeNotFound, nil, "检测记录#%d不存在。", "inspection #%d does not exist", id)
-	}
-	if err != nil {
-		return Inspection{}, fmt.Errorf("read inspection %d: %w", id, err)
-	}
-	return x, nil
+	return rowByID(ctx, q, "SELECT "+inspectionCols+" FROM inspections i LEFT JOIN lots l ON l.id = i.lot_id WHERE i.id = ?", id, scanInspection, "检测记录", "inspection")
 }
 
 // InspectionByID returns one inspection.

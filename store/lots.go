@@ -37,6 +37,21 @@ func ruleErr(rule, zh, en string, args ...any) *Error {
 // rowQuerier is what the read helpers below need; *sql.DB (the reader pool),
 // *sql.Tx (inside db.Write, via tx.tx) and *sql.Conn all satisfy it, so a rule
 // is evaluated by the same code in CanCertify (read) and IssueCertificate (write).
+// rowByID reads the row with the given id through scan; a missing row is a
+// not-found error naming what was asked for (zh and en nouns).
+func rowByID[T any](ctx context.Context, q rowQuerier, query string, id int64, scan func(interface{ Scan(...any) error }) (T, error), zh, en string) (T, error) {
+	v, err := scan(q.QueryRowContext(ctx, query, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		var zero T
+		return zero, errf(CodeNotFound, nil, "%[1]s#%[3]d不存在。", "%[2]s #%[3]d does not exist", zh, en, id)
+	}
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("read %s %d: %w", en, id, err)
+	}
+	return v, nil
+}
+
 type rowQuerier interface {
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)

@@ -334,14 +334,7 @@ func scanPrintJob(sc interface{ Scan(...any) error }) (PrintJob, error) {
 }
 
 func printJobByID(ctx context.Context, q rowQuerier, id int64) (PrintJob, error) {
-	j, err := scanPrintJob(q.QueryRowContext(ctx, "SELECT "+printJobCols+" FROM print_jobs j JOIN lots l ON l.id = j.lot_id WHERE j.id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return PrintJob{}, errf(CodeNotFound, nil, "打印任务#%d不存在。", "print job #%d does not exist", id)
-	}
-	if err != nil {
-		return PrintJob{}, fmt.Errorf("read print job %d: %w", id, err)
-	}
-	return j, nil
+	return rowByID(ctx, q, "SELECT "+printJobCols+" FROM print_jobs j JOIN lots l ON l.id = j.lot_id WHERE j.id = ?", id, scanPrintJob, "打印任务", "print job")
 }
 
 // PrintJobByID returns one job.

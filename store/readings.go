@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -136,14 +135,7 @@ func scanReading(sc interface{ Scan(...any) error }) (Reading, error) {
 }
 
 func readingByID(ctx context.Context, q rowQuerier, id int64) (Reading, error) {
-	r, err := scanReading(q.QueryRowContext(ctx, "SELECT "+readingCols+" FROM readings WHERE id = ?", id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return Reading{}, errf(CodeNotFound, nil, "读数#%d不存在。", "reading #%d does not exist", id)
-	}
-	if err != nil {
-		return Reading{}, fmt.Errorf("read reading %d: %w", id, err)
-	}
-	return r, nil
+	return rowByID(ctx, q, "SELECT "+readingCols+" FROM readings WHERE id = ?", id, scanReading, "读数", "reading")
 }
 
 // ReadingByID returns one reading.

@@ -69,15 +69,11 @@ func runAnalyzerImport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openStore(ctx, env)
+	db, actor, err := openAs(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	actor, err := login(ctx, env, db)
-	if err != nil {
-		return err
-	}
 	sp := d.Serial()
 	cfg := serial.Config{Path: *port, Baud: sp.Baud, DataBits: sp.DataBits, StopBits: sp.StopBits, Parity: sp.Parity}
 	if *baud != 0 {
@@ -235,15 +231,11 @@ func runAnalyzerBind(ctx context.Context, env *Env, args []string) error {
 		return cliError("请用 --lot 指定本站批次，或用 --entity/--code 指定外来样品（检测站模式），二者选一。",
 			"give either --lot for a lot of this site or --entity/--code for another producer's sample (testing-station mode)")
 	}
-	db, err := openStore(ctx, env)
+	db, actor, err := openAs(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	actor, err := login(ctx, env, db)
-	if err != nil {
-		return err
-	}
 	var ins store.Inspection
 	if external {
 		ins, err = analyzerimport.BindExternal(ctx, db, actor, id, *entity, *code)
@@ -289,15 +281,11 @@ func runAnalyzerDiscard(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openStore(ctx, env)
+	db, actor, err := openAs(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	actor, err := login(ctx, env, db)
-	if err != nil {
-		return err
-	}
 	if err := db.DiscardReading(ctx, actor, id, *reason); err != nil {
 		return err
 	}

@@ -157,15 +157,11 @@ func runUserAdd(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := openStore(ctx, env)
+	db, actor, err := openAs(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	actor, err := login(ctx, env, db)
-	if err != nil {
-		return err
-	}
 	pw, err := newPassword(env)
 	if err != nil {
 		return err

@@ -111,15 +111,11 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openStore(ctx, env)
+	db, actor, err := openAs(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	actor, err := login(ctx, env, db)
-	if err != nil {
-		return err
-	}
 	start := time.Now()
 	res, err := importer.Import(ctx, db, actor, args[0], data, importer.Options{Kind: *kind})
 	var re *importer.RowErrors

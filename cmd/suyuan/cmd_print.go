@@ -89,15 +89,11 @@ func runPrint(ctx context.Context, env *Env, args []string) error {
 	if *uri != "" && *out != "" {
 		return cliError("--printer 和 --out 只能选一个。", "give either --printer or --out, not both")
 	}
-	db, err := openStore(ctx, env)
+	db, actor, err := openAs(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	actor, err := login(ctx, env, db)
-	if err != nil {
-		return err
-	}
 	opts := printjob.Options{NoConfirm: *noConfirm}
 	if opts.Label.URLTemplate = *tmpl; *tmpl == "" {
 		if opts.Label.URLTemplate, err = readSetting(ctx, db, settingURLTemplate); err != nil {
@@ -263,15 +259,11 @@ func runCertIssue(ctx context.Context, env *Env, args []string) error {
 		return cliError("用法：suyuan cert issue --lot 追溯码 --basis 自行检测合格 [--quantity 数量]",
 			"usage: suyuan cert issue --lot CODE --basis 自行检测合格 [--quantity Q]")
 	}
-	db, err := openStore(ctx, env)
+	db, actor, err := openAs(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	actor, err := login(ctx, env, db)
-	if err != nil {
-		return err
-	}
 	lot, err := db.LotByCode(ctx, *lotCode)
 	if err != nil {
 		return err
@@ -311,15 +303,11 @@ func runCertVoid(ctx context.Context, env *Env, args []string) error {
 	if no == "" {
 		return cliError("用法：suyuan cert void 合格证编号 --reason 原因", "usage: suyuan cert void CERTNO --reason TEXT")
 	}
-	db, err := openStore(ctx, env)
+	db, actor, err := openAs(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	actor, err := login(ctx, env, db)
-	if err != nil {
-		return err
-	}
 	cs, err := db.ListCertificates(ctx, store.CertificateQuery{ListQuery: store.ListQuery{Search: no, IncludeVoided: true, Limit: store.MaxListLimit}})
 	if err != nil {
 		return err

@@ -186,15 +186,11 @@ func runSyncSetup(ctx context.Context, env *Env, args []string) error {
 	if secret == "" {
 		return cliError("平台密钥不能为空。", "the platform secret must not be empty")
 	}
-	db, err := openStore(ctx, env)
+	db, actor, err := openAs(ctx, env)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	actor, err := login(ctx, env, db)
-	if err != nil {
-		return err
-	}
 	if err := db.SetSyncConfig(ctx, actor, store.SyncConfig{URL: *u, Account: *account, Secret: secret}); err != nil {
 		return err
 	}

@@ -19,6 +19,21 @@ func openStore(ctx context.Context, env *Env, opts ...store.Option) (*store.DB, 
 	return store.Open(ctx, env.storePath(), append([]store.Option{store.WithAppVersion(version)}, opts...)...)
 }
 
+// openAs opens the store and logs the CLI user in: what every command that
+// writes starts with. On error nothing is left open.
+func openAs(ctx context.Context, env *Env) (*store.DB, store.Actor, error) {
+	db, err := openStore(ctx, env)
+	if err != nil {
+		return nil, store.Actor{}, err
+	}
+	actor, err := login(ctx, env, db)
+	if err != nil {
+		db.Close()
+		return nil, store.Actor{}, err
+	}
+	return db, actor, nil
+}
+
 // login returns the actor for a CLI write. The user comes from --user or
 // SUYUAN_USER; the password from SUYUAN_PASSWORD or one line on stdin, so
 // scripts and tests can run without a terminal.

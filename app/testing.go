@@ -110,8 +110,14 @@ func buildTesting(s *Shell) (fyne.CanvasObject, any) {
 	})
 	ts.cancelBt.Disable()
 	ts.simBtn = widget.NewButton(tr("testing.startSim"), ts.startSim)
-	if !s.d.Training {
+	switch {
+	case !s.d.Training:
 		ts.simBtn.Hide()
+	case s.setting(SettingAnalyzerPort) == "":
+		// Training without an instrument: the simulator is the first step,
+		// so it is the button that stands out.
+		ts.simBtn.Importance = widget.HighImportance
+		ts.importBt.Importance = widget.MediumImportance
 	}
 	ts.progress = widget.NewProgressBarInfinite()
 	ts.progress.Stop()

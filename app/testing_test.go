@@ -133,6 +133,9 @@ func TestAnalyzerImportFromTrainingSimulator(t *testing.T) {
 	if !ts.simBtn.Visible() {
 		t.Fatal("no simulator button in training mode")
 	}
+	if ts.simBtn.Importance != widget.HighImportance || ts.importBt.Importance == widget.HighImportance {
+		t.Fatal("in training without an instrument the simulator should be the primary action")
+	}
 	test.Tap(ts.simBtn)
 	if ts.simPath == "" || ts.port.Text != ts.simPath || ts.driver.Selected != trainingDriver {
 		t.Fatalf("simulator port not selected: %q / %q", ts.port.Text, ts.simPath)

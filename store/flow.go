@@ -481,6 +481,33 @@ func (db *DB) VoidShipment(ctx context.Context, actor Actor, id int64, reason st
 	return db.voidRow(ctx, actor, PermShip, "shipments", id, reason, nil)
 }
 
+// VoidDisposal voids a disposal recorded by mistake: the quantity returns to
+// the lot, and if the lot still has an unresolved positive test it is held
+// again (the disposal may have been what released it).
+func (db *DB) VoidDisposal(ctx context.Context, actor Actor, id int64, reason string) error {
+	return db.voidRow(ctx, actor, PermInspect, "disposals", id, reason, func(tx *Tx) error {
+		var lid int64
+		if err := tx.QueryRow(ctx, "SELECT lot_id FROM disposals WHERE id = ?", id).Scan(&lid); err != nil {
+			return err
+		}
+		l, err := loadLotRow(ctx, tx.tx, lid)
+		if err != nil {
+			return err
+		}
+		if l.Hold {
+			return nil
+		}
+		n, err := unresolvedPositives(ctx, tx.tx, lid)
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		return setHold(ctx, tx, lid, true, fmt.Sprintf("处置#%d已作废，阳性检测仍未解决", id), reason)
+	})
+}
+
 // VoidReceipt voids a goods-in record and the lot it created. Refused while
 // anything was done with that lot (ship, transform, certify, dispose): void
 // those first, so no record is left pointing at a lot that never existed.
@@ -557,7 +584,7 @@ func voidLots(ctx context.Context, tx *Tx, ids []int64, reason string) error {
 			(SELECT count(*) FROM shipments WHERE lot_id = ?1 AND voided = 0) +
 			(SELECT count(*) FROM transformation_inputs ti JOIN transformations t ON t.id = ti.transformation_id WHERE ti.lot_id = ?1 AND t.voided = 0) +
 			(SELECT count(*) FROM certificates WHERE lot_id = ?1 AND voided = 0) +
-			(SELECT count(*) FROM disposals WHERE lot_id = ?1)`, lid).Scan(&used)
+			(SELECT count(*) FROM disposals WHERE lot_id = ?1 AND voided = 0)`, lid).Scan(&used)
 		if err != nil {
 			return err
 		}

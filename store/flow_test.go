@@ -357,3 +357,52 @@ func TestLotByCodeAndNationalCodes(t *testing.T) {
 		t.Fatalf("on-hold list %+v %v", ls, err)
 	}
 }
+
+func TestVoidDisposalRestoresBalanceAndHold(t *testing.T) {
+	s := newD2Site(t)
+	lot := s.harvest(s.plotID, "2026-11-20", 100, false)
+	s.positive(lot)
+	d, err := s.db.Dispose(s.ctx, d2Tech, DisposeInput{LotID: lot, Method: "destroy", Quantity: 100, Reason: "全部销毁"})
+	if err != nil || !d.HoldLifted {
+		t.Fatalf("dispose: %+v %v", d, err)
+	}
+	if err := s.db.VoidDisposal(s.ctx, d2Tech, d.ID, ""); ErrorCode(err) != CodeInvalid {
+		t.Fatalf("void without a reason: %v", err)
+	}
+	if err := s.db.VoidDisposal(s.ctx, d2Tech, d.ID, "录错批次"); err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.db.Balance(s.ctx, lot)
+	if err != nil || b.Disposed != 0 || b.Available != 100 {
+		t.Fatalf("balance after void: %+v %v", b, err)
+	}
+	if l := s.lot(lot); !l.Hold {
+		t.Fatal("the positive test is unresolved but the lot is no longer held")
+	}
+	h, _ := s.db.History(s.ctx, "disposals", d.ID)
+	if len(h) != 2 || h[1].Reason != "录错批次" || h[1].Kind != "disposals.void" {
+		t.Fatalf("history %+v", h)
+	}
+}
+
+// A later migration that adds a column to a journaled table must not make
+// every older row look tampered with, and the new column must still be
+// protected.
+func TestVerifyAcceptsColumnsAddedByMigration(t *testing.T) {
+	s := newD2Site(t)
+	s.harvest(s.plotID, "2026-11-20", 100, false)
+	if _, err := s.db.w.ExecContext(s.ctx, "ALTER TABLE lots ADD COLUMN grade TEXT NOT NULL DEFAULT ''"); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := s.db.Verify(s.ctx, nil); err != nil || !rep.OK() {
+		t.Fatalf("rows with the new column at its default: %v %+v", err, rep.Problems)
+	}
+	if _, err := s.db.w.ExecContext(s.ctx, "UPDATE lots SET grade = '特级' WHERE id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := s.db.Verify(s.ctx, nil)
+	if err != nil || rep.OK() || rep.Problems[0].Ref != "lots:1" {
+		t.Fatalf("a changed value in the new column went unnoticed: %v %+v", err, rep.Problems)
+	}
+	s.unverified = true
+}

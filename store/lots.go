@@ -239,7 +239,7 @@ func lotBalance(ctx context.Context, q rowQuerier, lotID int64) (Balance, error)
 		(SELECT coalesce(sum(quantity),0) FROM shipments WHERE lot_id = l.id AND voided = 0),
 		(SELECT coalesce(sum(ti.quantity),0) FROM transformation_inputs ti JOIN transformations t ON t.id = ti.transformation_id
 			WHERE ti.lot_id = l.id AND t.voided = 0),
-		(SELECT coalesce(sum(quantity),0) FROM disposals WHERE lot_id = l.id),
+		(SELECT coalesce(sum(quantity),0) FROM disposals WHERE lot_id = l.id AND voided = 0),
 		(SELECT coalesce(sum(quantity),0) FROM certificates WHERE lot_id = l.id AND voided = 0)
 		FROM lots l WHERE l.id = ?`, lotID).Scan(&b.Quantity, &voided, &b.Shipped, &b.TransformedOut, &b.Disposed, &b.Certified)
 	if errors.Is(err, sql.ErrNoRows) {

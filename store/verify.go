@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strconv"
 )
@@ -195,6 +196,10 @@ func verifyTable(ctx context.Context, conn *sql.Conn, table string, rep *VerifyR
 	if idIdx < 0 {
 		return fmt.Errorf("journaled table %s has no id column", table)
 	}
+	defaults, err := columnDefaults(ctx, conn, table)
+	if err != nil {
+		return err
+	}
 	latest, err := conn.PrepareContext(ctx, "SELECT seq, payload FROM journal WHERE ref = ? ORDER BY seq DESC LIMIT 1")
 	if err != nil {
 		return err
@@ -221,7 +226,7 @@ func verifyTable(ctx context.Context, conn *sql.Conn, table string, rep *VerifyR
 			if !add(Problem{Seq: seq, Ref: ref, Zh: fmt.Sprintf("记录 %s 指向第 %d 条日志，但最新一条是第 %d 条", ref, jseq, seq), En: fmt.Sprintf("record %s points at journal entry %d but its latest entry is %d", ref, jseq, seq)}) {
 				return nil
 			}
-		case jp != string(payload):
+		case jp != string(payload) && !addedColumnsOnly(payload, []byte(jp), defaults):
 			if !add(Problem{Seq: seq, Ref: ref, Zh: fmt.Sprintf("记录 %s 与日志第 %d 条不符（被直接修改）", ref, seq), En: fmt.Sprintf("record %s differs from journal entry %d (edited behind the app's back)", ref, seq)}) {
 				return nil
 			}
@@ -250,4 +255,65 @@ func verifyTable(ctx context.Context, conn *sql.Conn, table string, rep *VerifyR
 		}
 	}
 	return missing.Err()
+}
+
+// columnDefaults returns each column's default as the canonical JSON value a
+// row would hold when the column was added by a later migration (for
+// example "0" or "\"\"" or "null").
+func columnDefaults(ctx context.Context, conn *sql.Conn, table string) (map[string]string, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT name, dflt_value FROM pragma_table_info(?)", table)
+	if err != nil {
+		return nil, fmt.Errorf("columns of %s: %w", table, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var name string
+		var dflt sql.NullString
+		if err := rows.Scan(&name, &dflt); err != nil {
+			return nil, err
+		}
+		// Evaluate the default expression to get its value and type exactly
+		// as a row would store it.
+		if !dflt.Valid {
+			out[name] = "null"
+			continue
+		}
+		var v any
+		if err := conn.QueryRowContext(ctx, "SELECT "+dflt.String).Scan(&v); err != nil {
+			continue // not a constant: a row can never match it silently
+		}
+		b, err := CanonicalJSON(map[string]any{"v": v})
+		if err != nil {
+			continue
+		}
+		out[name] = string(b[len(`{"v":`) : len(b)-1])
+	}
+	return out, rows.Err()
+}
+
+// addedColumnsOnly reports whether a row differs from its journal payload
+// only by columns the payload does not have (added by a migration after the
+// entry was written) that still hold their default value. Any other
+// difference, including a changed value in such a column, is tampering.
+func addedColumnsOnly(row, journal []byte, defaults map[string]string) bool {
+	var r, j map[string]json.RawMessage
+	if json.Unmarshal(row, &r) != nil || json.Unmarshal(journal, &j) != nil {
+		return false
+	}
+	for k, jv := range j {
+		rv, ok := r[k]
+		if !ok || string(rv) != string(jv) {
+			return false
+		}
+	}
+	for k, rv := range r {
+		if _, ok := j[k]; ok {
+			continue
+		}
+		if d, ok := defaults[k]; !ok || d != string(rv) {
+			return false
+		}
+	}
+	return true
 }

@@ -129,35 +129,14 @@ func runAnalyzerRead(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	o := analyzer.Options{Profile: p, SerialNo: *serialNo, Timeout: *timeout}
-	for _, x := range []struct {
-		s   string
-		dst *time.Time
-	}{{*from, &o.From}, {*to, &o.To}} {
-		if x.s == "" {
-			continue
-		}
-		t, err := time.ParseInLocation("2006-01-02", x.s, time.Local)
-		if err != nil {
-			return fmt.Errorf("analyzer read: date %q: want YYYY-MM-DD", x.s)
-		}
-		*x.dst = t
-	}
-	if !o.To.IsZero() {
-		o.To = o.To.Add(24*time.Hour - time.Second)
+	if err := setDateRange(&o, *from, *to); err != nil {
+		return err
 	}
 	d, err := analyzer.New(*driver, o)
 	if err != nil {
 		return err
 	}
-	sp := d.Serial()
-	cfg := serial.Config{Path: *port, Baud: sp.Baud, DataBits: sp.DataBits, StopBits: sp.StopBits, Parity: sp.Parity}
-	if *baud != 0 {
-		cfg.Baud = *baud
-	}
-	if *parity != "" {
-		cfg.Parity = *parity
-	}
-	sport, err := serial.Open(ctx, cfg)
+	sport, err := openAnalyzerPort(ctx, d, *port, *baud, *parity)
 	if err != nil {
 		return err
 	}
@@ -208,4 +187,40 @@ func runAnalyzerPorts(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "%s\t%s\t%s:%s\t%s\t%s %s %s\n", p.Path, p.Device, p.VendorID, p.ProductID, p.Driver, p.Chip(), p.Product, p.SerialNumber)
 	}
 	return nil
+}
+
+// setDateRange parses --from/--to (YYYY-MM-DD, local days, both inclusive)
+// into the driver options.
+func setDateRange(o *analyzer.Options, from, to string) error {
+	for _, x := range []struct {
+		s   string
+		dst *time.Time
+	}{{from, &o.From}, {to, &o.To}} {
+		if x.s == "" {
+			continue
+		}
+		t, err := time.ParseInLocation("2006-01-02", x.s, time.Local)
+		if err != nil {
+			return cliError(fmt.Sprintf("日期“%s”格式不对，请写成 年-月-日，如 2026-05-01。", x.s), fmt.Sprintf("the date %q is not YYYY-MM-DD (e.g. 2026-05-01)", x.s))
+		}
+		*x.dst = t
+	}
+	if !o.To.IsZero() {
+		o.To = o.To.Add(24*time.Hour - time.Second)
+	}
+	return nil
+}
+
+// openAnalyzerPort opens the serial port with the driver's line settings,
+// overridden by --baud and --parity when given.
+func openAnalyzerPort(ctx context.Context, d analyzer.Driver, path string, baud int, parity string) (*serial.Port, error) {
+	sp := d.Serial()
+	cfg := serial.Config{Path: path, Baud: sp.Baud, DataBits: sp.DataBits, StopBits: sp.StopBits, Parity: sp.Parity}
+	if baud != 0 {
+		cfg.Baud = baud
+	}
+	if parity != "" {
+		cfg.Parity = parity
+	}
+	return serial.Open(ctx, cfg)
 }

@@ -13,7 +13,6 @@ import (
 
 	"suyuan/app/analyzerimport"
 	"suyuan/device/analyzer"
-	"suyuan/device/serial"
 	"suyuan/store"
 )
 
@@ -49,21 +48,8 @@ func runAnalyzerImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	o := analyzer.Options{Profile: p, SerialNo: strings.TrimSpace(*serialNo), Timeout: *timeout}
-	for _, x := range []struct {
-		s   string
-		dst *time.Time
-	}{{*from, &o.From}, {*to, &o.To}} {
-		if x.s == "" {
-			continue
-		}
-		t, err := time.ParseInLocation("2006-01-02", x.s, time.Local)
-		if err != nil {
-			return cliError(fmt.Sprintf("日期“%s”格式不对，请写成 年-月-日，如 2026-05-01。", x.s), fmt.Sprintf("the date %q is not YYYY-MM-DD (e.g. 2026-05-01)", x.s))
-		}
-		*x.dst = t
-	}
-	if !o.To.IsZero() {
-		o.To = o.To.Add(24*time.Hour - time.Second)
+	if err := setDateRange(&o, *from, *to); err != nil {
+		return err
 	}
 	d, err := analyzer.New(*driver, o)
 	if err != nil {
@@ -74,15 +60,7 @@ func runAnalyzerImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	sp := d.Serial()
-	cfg := serial.Config{Path: *port, Baud: sp.Baud, DataBits: sp.DataBits, StopBits: sp.StopBits, Parity: sp.Parity}
-	if *baud != 0 {
-		cfg.Baud = *baud
-	}
-	if *parity != "" {
-		cfg.Parity = *parity
-	}
-	sport, err := serial.Open(ctx, cfg)
+	sport, err := openAnalyzerPort(ctx, d, *port, *baud, *parity)
 	if err != nil {
 		return err
 	}

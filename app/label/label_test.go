@@ -16,31 +16,11 @@ import (
 
 	"suyuan/device/printer"
 	"suyuan/device/printer/sim"
+
+	"suyuan/app/label/labeltest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden PNGs in testdata/")
-
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is required in CI: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
-
-// zbar decodes every QR in a PNG/PBM file with the independent zbarimg.
-func zbar(t testing.TB, path string) []string {
-	t.Helper()
-	out, err := exec.Command(needTool(t, "zbarimg"), "-q", "--raw", path).Output()
-	if err != nil {
-		t.Fatalf("zbarimg %s: %v", path, err)
-	}
-	return strings.Fields(strings.TrimSpace(string(out)))
-}
 
 type matrixCase struct {
 	kind Kind
@@ -100,7 +80,7 @@ func TestRoundTripTSPLandZPL(t *testing.T) {
 				png, _ := printer.EncodePNG(got[0])
 				p := filepath.Join(dir, c.name()+"_"+string(lang)+".png")
 				os.WriteFile(p, png, 0o644)
-				if codes := zbar(t, p); len(codes) != 1 || codes[0] != want {
+				if codes := labeltest.Zbar(t, p); len(codes) != 1 || codes[0] != want {
 					t.Fatalf("%s: zbarimg read %q, want %q", lang, codes, want)
 				}
 			}
@@ -109,7 +89,7 @@ func TestRoundTripTSPLandZPL(t *testing.T) {
 }
 
 func TestPDFDecodes(t *testing.T) {
-	pdftoppm := needTool(t, "pdftoppm")
+	pdftoppm := labeltest.NeedTool(t, "pdftoppm")
 	dir := t.TempDir()
 	for _, c := range matrix() {
 		if c.size != SizeA4 && c.size != Size60x40 {
@@ -146,7 +126,7 @@ func TestPDFDecodes(t *testing.T) {
 			if len(pages) != 1 {
 				t.Fatalf("pages %v", pages)
 			}
-			got := zbar(t, pages[0])
+			got := labeltest.Zbar(t, pages[0])
 			if strings.Join(sorted(got), " ") != strings.Join(sorted(want), " ") {
 				t.Fatalf("zbarimg read %q, want %q", got, want)
 			}

@@ -10,6 +10,8 @@ import (
 
 	"suyuan/device/printer"
 	"suyuan/device/printer/sim"
+
+	"suyuan/app/label/labeltest"
 )
 
 // A run of labels printed one job at a time over tcp:// to the simulator:
@@ -62,7 +64,7 @@ func TestNetworkPrint(t *testing.T) {
 		t.Fatalf("%d PNGs, want 3", len(files))
 	}
 	for i, f := range files {
-		if got := zbar(t, f); len(got) != 1 || got[0] != want[i] {
+		if got := labeltest.Zbar(t, f); len(got) != 1 || got[0] != want[i] {
 			t.Errorf("%s: %q, want %q", f, got, want[i])
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -21,6 +20,8 @@ import (
 	"suyuan/device/printer/sim"
 	"suyuan/store"
 	"suyuan/store/rules"
+
+	"suyuan/app/label/labeltest"
 )
 
 // site is a real store file with one cooperative, one harvested lot of
@@ -95,27 +96,6 @@ func (s *site) hold(t *testing.T, lotID int64) {
 	if !l.Hold {
 		t.Fatal("positive test did not put the lot on hold")
 	}
-}
-
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is required in CI: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
-
-func zbar(t testing.TB, path string) []string {
-	t.Helper()
-	out, err := exec.Command(needTool(t, "zbarimg"), "-q", "--raw", path).Output()
-	if err != nil {
-		t.Fatalf("zbarimg %s: %v", path, err)
-	}
-	return strings.Fields(strings.TrimSpace(string(out)))
 }
 
 // simPrinter runs the printer simulator on a loopback port.
@@ -195,7 +175,7 @@ func TestTwentyTraceLabelsToSimulator(t *testing.T) {
 	// No pre-allocated national codes: the QR carries the local code.
 	want := label.DefaultURLTemplate[:strings.Index(label.DefaultURLTemplate, "{")] + s.lot.Code
 	for i, f := range files {
-		if got := zbar(t, f); len(got) != 1 || got[0] != want {
+		if got := labeltest.Zbar(t, f); len(got) != 1 || got[0] != want {
 			t.Fatalf("label %d: zbarimg read %q, want %q", i+1, got, want)
 		}
 		// The printed label is the preview of its serial, dot for dot, and
@@ -284,7 +264,7 @@ func TestPrinterDropsAtLabel7ThenResume(t *testing.T) {
 	}
 	seen := map[string]int{}
 	for i, f := range files {
-		codes := zbar(t, f)
+		codes := labeltest.Zbar(t, f)
 		if len(codes) != 1 {
 			t.Fatalf("%s: %q", f, codes)
 		}
@@ -420,7 +400,7 @@ func TestReprintCertAndNationalCode(t *testing.T) {
 	}
 	for serial := 1; serial <= 4; serial++ {
 		f := PNGName(sink.Path, serial)
-		got := zbar(t, f)
+		got := labeltest.Zbar(t, f)
 		want := "https://t.example/1.0.915101007130545949.00000001.20260101000000.001/" + cert.CertNo
 		if len(got) != 1 || got[0] != want {
 			t.Fatalf("serial %d: %q, want %q", serial, got, want)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -13,6 +12,8 @@ import (
 	"suyuan/app/printjob"
 	"suyuan/store"
 	"suyuan/store/rules"
+
+	"suyuan/app/label/labeltest"
 )
 
 // printSite makes a store in dir with an administrator (password in
@@ -57,23 +58,11 @@ func printSite(t *testing.T, dir string) store.Lot {
 	return lot
 }
 
-func needCLITool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is required in CI: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
-
 // print → PDF → pdftoppm → zbarimg: every label's QR decodes to the lot's
 // URL; then a certificate is issued and printed; a reprint needs a reason;
 // and a void certificate cannot be printed.
 func TestPrintCLIToPDF(t *testing.T) {
-	pdftoppm, zbarimg := needCLITool(t, "pdftoppm"), needCLITool(t, "zbarimg")
+	pdftoppm, zbarimg := labeltest.NeedTool(t, "pdftoppm"), labeltest.NeedTool(t, "zbarimg")
 	dir := t.TempDir()
 	lot := printSite(t, dir)
 	t.Setenv("SUYUAN_PASSWORD", "admin-pass-1")

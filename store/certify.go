@@ -422,27 +422,12 @@ func (q CertificateQuery) where() (string, []any) {
 func (db *DB) ListCertificates(ctx context.Context, q CertificateQuery) ([]Certificate, error) {
 	where, args := q.where()
 	limit, offset := q.page()
-	rows, err := db.r.QueryContext(ctx, "SELECT "+certCols+" FROM certificates c JOIN lots l ON l.id = c.lot_id"+where+" ORDER BY c.id DESC LIMIT ? OFFSET ?",
-		append(args, limit, offset)...)
-	if err != nil {
-		return nil, fmt.Errorf("list certificates: %w", err)
-	}
-	defer rows.Close()
-	var out []Certificate
-	for rows.Next() {
-		c, err := scanCertificate(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryList(ctx, db, "SELECT "+certCols+" FROM certificates c JOIN lots l ON l.id = c.lot_id"+where+" ORDER BY c.id DESC LIMIT ? OFFSET ?",
+		append(args, limit, offset), scanCertificate)
 }
 
 // CountCertificates counts what ListCertificates pages through.
 func (db *DB) CountCertificates(ctx context.Context, q CertificateQuery) (int, error) {
 	where, args := q.where()
-	var n int
-	err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM certificates c JOIN lots l ON l.id = c.lot_id"+where, args...).Scan(&n)
-	return n, err
+	return db.countRows(ctx, "SELECT count(*) FROM certificates c JOIN lots l ON l.id = c.lot_id"+where, args)
 }

@@ -411,27 +411,12 @@ func (q InspectionQuery) where() (string, []any) {
 func (db *DB) ListInspections(ctx context.Context, q InspectionQuery) ([]Inspection, error) {
 	where, args := q.where()
 	limit, offset := q.page()
-	rows, err := db.r.QueryContext(ctx, "SELECT "+inspectionCols+" FROM inspections i LEFT JOIN lots l ON l.id = i.lot_id"+where+
-		" ORDER BY i.id DESC LIMIT ? OFFSET ?", append(args, limit, offset)...)
-	if err != nil {
-		return nil, fmt.Errorf("list inspections: %w", err)
-	}
-	defer rows.Close()
-	var out []Inspection
-	for rows.Next() {
-		x, err := scanInspection(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	return out, rows.Err()
+	return queryList(ctx, db, "SELECT "+inspectionCols+" FROM inspections i LEFT JOIN lots l ON l.id = i.lot_id"+where+
+		" ORDER BY i.id DESC LIMIT ? OFFSET ?", append(args, limit, offset), scanInspection)
 }
 
 // CountInspections counts what ListInspections pages through.
 func (db *DB) CountInspections(ctx context.Context, q InspectionQuery) (int, error) {
 	where, args := q.where()
-	var n int
-	err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM inspections i LEFT JOIN lots l ON l.id = i.lot_id"+where, args...).Scan(&n)
-	return n, err
+	return db.countRows(ctx, "SELECT count(*) FROM inspections i LEFT JOIN lots l ON l.id = i.lot_id"+where, args)
 }

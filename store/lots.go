@@ -219,9 +219,7 @@ func (db *DB) ListLots(ctx context.Context, q LotQuery) ([]Lot, error) {
 // CountLots counts the lots ListLots would page through.
 func (db *DB) CountLots(ctx context.Context, q LotQuery) (int, error) {
 	where, args := q.where()
-	var n int
-	err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM lots"+where, args...).Scan(&n)
-	return n, err
+	return db.countRows(ctx, "SELECT count(*) FROM lots"+where, args)
 }
 
 // Balance is where a lot's quantity went, in the lot's unit, counting only

@@ -361,21 +361,8 @@ func (db *DB) ListPrintJobs(ctx context.Context, q PrintJobQuery) ([]PrintJob, e
 	}
 	where, args := q.listWhere("", []string{"l.code", "j.printer"}, sqlCond{conds: extra, args: args})
 	limit, offset := q.page()
-	rows, err := db.r.QueryContext(ctx, "SELECT "+printJobCols+" FROM print_jobs j JOIN lots l ON l.id = j.lot_id"+where+" ORDER BY j.id DESC LIMIT ? OFFSET ?",
-		append(args, limit, offset)...)
-	if err != nil {
-		return nil, fmt.Errorf("list print jobs: %w", err)
-	}
-	defer rows.Close()
-	var out []PrintJob
-	for rows.Next() {
-		j, err := scanPrintJob(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
+	return queryList(ctx, db, "SELECT "+printJobCols+" FROM print_jobs j JOIN lots l ON l.id = j.lot_id"+where+" ORDER BY j.id DESC LIMIT ? OFFSET ?",
+		append(args, limit, offset), scanPrintJob)
 }
 
 // LabelData is everything one label or certificate shows, resolved by the

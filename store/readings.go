@@ -153,28 +153,13 @@ func pendingWhere(q ListQuery) (string, []any) {
 func (db *DB) PendingReadings(ctx context.Context, q ListQuery) ([]Reading, error) {
 	where, args := pendingWhere(q)
 	limit, offset := q.page()
-	rows, err := db.r.QueryContext(ctx, "SELECT "+readingCols+" FROM readings"+where+" ORDER BY tested_at, id LIMIT ? OFFSET ?", append(args, limit, offset)...)
-	if err != nil {
-		return nil, fmt.Errorf("pending readings: %w", err)
-	}
-	defer rows.Close()
-	var out []Reading
-	for rows.Next() {
-		r, err := scanReading(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return queryList(ctx, db, "SELECT "+readingCols+" FROM readings"+where+" ORDER BY tested_at, id LIMIT ? OFFSET ?", append(args, limit, offset), scanReading)
 }
 
 // CountPendingReadings counts what PendingReadings pages through.
 func (db *DB) CountPendingReadings(ctx context.Context, q ListQuery) (int, error) {
 	where, args := pendingWhere(q)
-	var n int
-	err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM readings"+where, args...).Scan(&n)
-	return n, err
+	return db.countRows(ctx, "SELECT count(*) FROM readings"+where, args)
 }
 
 // readingVerdict is the verdict for a reading without ΔA or rate: the

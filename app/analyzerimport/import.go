@@ -50,38 +50,29 @@ type Progress struct {
 	Duplicates int
 }
 
-// Rejected is a reading the store cannot accept as decoded (no test time:
-// a profile's time field did not parse). It is reported with its raw frame
-// rather than blocking every later reading in the instrument's memory.
-type Rejected struct {
-	Reading analyzer.Reading
-	Err     error
-}
-
 // Summary is what one import did.
 type Summary struct {
-	Added      int // new pending readings committed
-	Duplicates int // readings already in the store (a re-read)
-	Rejected   []Rejected
+	Added      int            // new pending readings committed
+	Duplicates int            // readings already in the store (a re-read)
 	Stats      analyzer.Stats // wire counters: CRC errors, resyncs, re-requests…
 	Elapsed    time.Duration
 }
 
 // String is the one-line English summary the CLI logs.
 func (s Summary) String() string {
-	return fmt.Sprintf("added=%d duplicates=%d rejected=%d crc_errors=%d resyncs=%d bytes_dropped=%d re_requests=%d frames=%d elapsed=%s",
-		s.Added, s.Duplicates, len(s.Rejected), s.Stats.CRCErrors, s.Stats.Resyncs, s.Stats.BytesDropped, s.Stats.Requests, s.Stats.Frames,
+	return fmt.Sprintf("added=%d duplicates=%d crc_errors=%d resyncs=%d bytes_dropped=%d re_requests=%d frames=%d elapsed=%s",
+		s.Added, s.Duplicates, s.Stats.CRCErrors, s.Stats.Resyncs, s.Stats.BytesDropped, s.Stats.Requests, s.Stats.Frames,
 		s.Elapsed.Round(time.Millisecond))
 }
 
 // Text is the summary for the technician.
 func (s Summary) Text(lang string) string {
 	if lang == "en" {
-		return fmt.Sprintf("Imported %d new readings, %d already stored, %d rejected; line errors: %d checksum errors, %d resyncs.",
-			s.Added, s.Duplicates, len(s.Rejected), s.Stats.CRCErrors, s.Stats.Resyncs)
+		return fmt.Sprintf("Imported %d new readings, %d already stored; line errors: %d checksum errors, %d resyncs.",
+			s.Added, s.Duplicates, s.Stats.CRCErrors, s.Stats.Resyncs)
 	}
-	return fmt.Sprintf("新导入 %d 条读数，%d 条已存在，%d 条无法保存；线路错误：校验错误 %d 次，重新同步 %d 次。",
-		s.Added, s.Duplicates, len(s.Rejected), s.Stats.CRCErrors, s.Stats.Resyncs)
+	return fmt.Sprintf("新导入 %d 条读数，%d 条已存在；线路错误：校验错误 %d 次，重新同步 %d 次。",
+		s.Added, s.Duplicates, s.Stats.CRCErrors, s.Stats.Resyncs)
 }
 
 // ToInput converts a decoded reading to the store's input (mapping in the
@@ -128,9 +119,6 @@ func Import(ctx context.Context, db *store.DB, actor store.Actor, port device.Po
 	if err != nil {
 		return sum, &Error{Summary: sum, Err: err}
 	}
-	if len(sum.Rejected) > 0 {
-		return sum, &Error{Summary: sum, Err: errRejected}
-	}
 	return sum, nil
 }
 
@@ -143,14 +131,6 @@ func (e *msgError) UserMessage(lang string) string {
 	}
 	return e.zh
 }
-
-var (
-	errNoTime = &msgError{zh: "读数没有有效的检测时间，无法保存。", en: "the reading has no valid test time and cannot be stored"}
-	// errRejected ends an otherwise complete session that had to pass over
-	// readings without a time.
-	errRejected = &msgError{zh: "部分读数没有有效的检测时间，未能保存（原始数据已列出）。请检查仪器时钟或数据格式设置。",
-		en: "some readings had no valid test time and were not stored (their raw data is listed); check the instrument clock or the data-format profile"}
-)
 
 // Error is a failed or incomplete import. Summary says what was committed
 // before it stopped; those readings stay, and importing again adds only

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -76,10 +75,6 @@ func runAnalyzerImport(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "%s %s\n", mark, readingLine(pr.Reading.TestedAt, pr.Reading.RecordNo, pr.Reading.Channel, pr.Reading.SampleNo,
 			pr.Reading.SampleName, pr.Reading.Rate, pr.Reading.Suspect))
 	})
-	for _, r := range sum.Rejected {
-		fmt.Fprintf(env.Stderr, "%s rec=%s ch=%d raw=%s: %s\n", tr(env, "无法保存", "not stored"), r.Reading.RecordNo, r.Reading.Channel,
-			hex.EncodeToString(r.Reading.Raw), userMessage(r.Err, env.Lang))
-	}
 	fmt.Fprintln(env.Stdout, sum.Text(env.Lang))
 	fmt.Fprintf(env.Stderr, "%s: %s\n", d.Name(), sum)
 	return err

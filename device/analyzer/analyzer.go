@@ -54,13 +54,6 @@ type Stats struct {
 	Requests     int64 // re-requests sent because something was missing
 }
 
-func (s *Stats) add(o Stats) {
-	s.Frames += o.Frames
-	s.CRCErrors += o.CRCErrors
-	s.Resyncs += o.Resyncs
-	s.BytesDropped += o.BytesDropped
-}
-
 func (s Stats) String() string {
 	return fmt.Sprintf("frames=%d readings=%d crc_errors=%d resyncs=%d bytes_dropped=%d re_requests=%d",
 		s.Frames, s.Readings, s.CRCErrors, s.Resyncs, s.BytesDropped, s.Requests)

@@ -879,9 +879,9 @@ func (p *Profile) EncodeRecord(r Reading) ([]byte, error) {
 		return append(out, e...), nil
 	}
 	rec := append([]byte(p.RecordPrefix), body...)
-	if v, w := p.checksum(nil); w > 0 {
+	if _, w := p.checksum(nil); w > 0 {
 		rec = append(rec, p.sep()...)
-		v, _ = p.checksum(rec)
+		v, _ := p.checksum(rec)
 		rec = append(rec, fmt.Sprintf("%0*X", 2*w, v)...)
 	}
 	le := p.lineEnd()

@@ -112,18 +112,6 @@ func parseTimestamp14(s string) (string, bool) {
 	return t.Format("2006-01-02T15:04:05"), true
 }
 
-// parseDate8 validates yyyyMMdd.
-func parseDate8(s string) (string, bool) {
-	if len(s) != 8 || !allDigits(s) {
-		return "", false
-	}
-	t, err := time.Parse("20060102", s)
-	if err != nil {
-		return "", false
-	}
-	return t.Format("2006-01-02"), true
-}
-
 // parseYYMMDD validates a YYMMDD date as used by GS1 date AIs and our local
 // codes. Century: 20YY (GS1's sliding window would need "now"; a
 // deterministic parser is worth more here, and it is right until 2050).

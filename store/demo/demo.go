@@ -21,7 +21,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
 	"time"
 
 	"suyuan/store"
@@ -206,10 +205,6 @@ func (g *gen) uscc(prefix string) (string, error) {
 }
 
 func fptr(f float64) *float64 { return &f }
-
-func sortDays(ds []time.Time) {
-	sort.Slice(ds, func(i, j int) bool { return ds[i].Before(ds[j]) })
-}
 
 // upstreamCode makes a supplier's local trace code and certificate number for
 // goods received from another (fictional) Suyuan site.

@@ -53,7 +53,6 @@ type instrument struct {
 	rng   *rand.Rand
 	frame int // frames written so far
 	drop  int // frame index to cut, -1 = never
-	tyEsc bool
 }
 
 // Run serves the instrument until ctx ends (nil), the host goes away (nil

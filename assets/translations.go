@@ -1,9 +1,6 @@
 package assets
 
-import (
-	"embed"
-	_ "embed"
-)
+import "embed"
 
 // Translations holds the GUI's strings, translations/zh.json and en.json, in
 // the go-i18n JSON format Fyne's lang package reads

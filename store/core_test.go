@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"math"
 	"math/rand"
 	"os"
 	"path/filepath"
@@ -299,7 +300,7 @@ func genericCanonical(t *testing.T, v any) []byte {
 func TestCanonicalRowMatchesGeneric(t *testing.T) {
 	rng := rand.New(rand.NewSource(7))
 	strs := []string{"", "冰糖橙", "<a&b>", "line\nbreak\t\"q\"\\", "\u2028\u2029", "bad\xffutf8", "\x00\x1f", "emoji 🍊"}
-	floats := []float64{0, -0.0, 1.5, 1e21, 1e-7, 123456789.125, -3.25e-10, 0.1 + 0.2}
+	floats := []float64{0, math.Copysign(0, -1), 1.5, 1e21, 1e-7, 123456789.125, -3.25e-10, 0.1 + 0.2}
 	for i := 0; i < 2000; i++ {
 		m := map[string]any{}
 		for j := 0; j < 1+rng.Intn(8); j++ {

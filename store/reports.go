@@ -210,15 +210,22 @@ const homeListLimit = 20
 func (db *DB) HomeSummary(ctx context.Context, on time.Time) (HomeSummary, error) {
 	h := HomeSummary{On: asDay(on), Unsynced: -1}
 	day := formatDay(h.On)
-	// PHI: harvest lots (not overridden, with something left) whose plot had
-	// an application before harvest whose interval runs past on. Only lots of
-	// the last year can qualify (no label PHI is that long).
-	rows, err := db.r.QueryContext(ctx, `SELECT l.id, l.code, p.name, max(date(a.applied_on, '+' || m.phi_days || ' days')) AS earliest
-		FROM lots l JOIN products p ON p.id = l.product_id
-		JOIN applications a ON a.plot_id = l.plot_id AND a.voided = 0 AND a.applied_on <= l.produced_on
-		JOIN materials m ON m.id = a.material_id AND m.phi_days > 0
-		WHERE l.source = 'harvest' AND l.voided = 0 AND l.phi_override = 0 AND l.produced_on >= ?
-		GROUP BY l.id HAVING earliest > ? ORDER BY l.id DESC LIMIT ?`, formatDay(h.On.AddDate(-1, 0, 0)), day, homeListLimit)
+	// PHI: harvest lots (not overridden) whose plot had an application
+	// before harvest whose interval runs past on. Only applications whose
+	// interval is still running can matter, and the max over those equals
+	// the max over all of them whenever it lies after on; starting from that
+	// handful (instead of joining every lot of the year with every
+	// application on its plot) keeps Home instant on a large history. Only
+	// lots of the last year can qualify (no label PHI is that long).
+	yearAgo := formatDay(h.On.AddDate(-1, 0, 0))
+	rows, err := db.r.QueryContext(ctx, `SELECT l.id, l.code, p.name, max(a.until) AS earliest
+		FROM (SELECT a.plot_id, a.applied_on, date(a.applied_on, '+' || m.phi_days || ' days') AS until
+			FROM applications a JOIN materials m ON m.id = a.material_id AND m.phi_days > 0
+			WHERE a.voided = 0 AND a.applied_on >= ?1 AND date(a.applied_on, '+' || m.phi_days || ' days') > ?2) a
+		JOIN lots l ON l.plot_id = a.plot_id AND a.applied_on <= l.produced_on
+		JOIN products p ON p.id = l.product_id
+		WHERE l.source = 'harvest' AND l.voided = 0 AND l.phi_override = 0 AND l.produced_on >= ?1
+		GROUP BY l.id ORDER BY l.id DESC LIMIT ?3`, yearAgo, day, homeListLimit)
 	if err != nil {
 		return h, fmt.Errorf("home PHI: %w", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/lang"
@@ -106,9 +108,25 @@ func userMessage(err error) string {
 	var um interface{ UserMessage(string) string }
 	if errors.As(err, &um) {
 		if m := strings.TrimSpace(um.UserMessage(CurrentLanguage())); m != "" {
-			return m
+			return sentence(m)
 		}
 	}
 	fyne.LogError("unexpected error", err)
 	return tr("error.internal", map[string]any{"Detail": err.Error()})
+}
+
+// sentence shows an English message as a sentence in a dialog: capital
+// first letter and a full stop. Error texts below the UI follow Go's
+// lower-case, unpunctuated style so they can be wrapped; Chinese text is
+// left as it is.
+func sentence(m string) string {
+	r, n := utf8.DecodeRuneInString(m)
+	if r >= 'a' && r <= 'z' {
+		m = string(unicode.ToUpper(r)) + m[n:]
+	}
+	last, _ := utf8.DecodeLastRuneInString(m)
+	if last < utf8.RuneSelf && !strings.ContainsRune(".!?)", last) {
+		m += "."
+	}
+	return m
 }

@@ -853,6 +853,23 @@ var fieldKeys = map[string]string{
 	"platform_product_code": "product.code", "reg_no": "material.regNo", "toxicity": "material.toxicity",
 	"formulation": "material.formulation", "manufacturer": "material.maker", "phi_days": "material.phi",
 	"voided": "common.voided", "hold": "lot.hold",
+	"applied_on": "common.date", "purchased_on": "common.date", "tested_on": "common.date", "produced_on": "common.date",
+	"tested_at": "history.testedAt", "item": "testing.item", "rate": "testing.rate", "sample_name": "testing.sample",
+	"sample_no": "history.sampleNo", "verdict": "testing.verdict", "instrument": "history.instrument",
+	"instrument_serial": "history.instrumentSerial", "source": "history.source", "kind": "history.kind",
+	"code": "lot.code", "hold_reason": "history.holdReason", "phi_override": "history.phiOverride",
+	"override_reason": "history.overrideReason", "control_delta_a": "history.controlDeltaA", "sample_delta_a": "history.sampleDeltaA",
+	"basis": "history.basis", "raw": "history.raw",
+}
+
+// flagFields are 0/1 columns, shown as yes/no.
+var flagFields = map[string]bool{"voided": true, "retired": true, "hold": true, "phi_override": true, "suspect": true, "disabled": true}
+
+// hiddenField reports columns a person cannot read anything from in a
+// history view: the row's own id and references to other rows by id (the
+// view names the record already; the raw journal keeps them).
+func hiddenField(col string) bool {
+	return col == "id" || strings.HasSuffix(col, "_id")
 }
 
 // fieldName is the user's name for a journal column, the column otherwise.
@@ -874,10 +891,10 @@ func payloadText(m map[string]any) string {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		if v := m[k]; v == nil || v == "" {
-			continue // an empty field says nothing; the raw entry keeps it
+		if v := m[k]; v == nil || v == "" || hiddenField(k) {
+			continue // an empty field or an internal id says nothing; the raw entry keeps it
 		}
-		parts = append(parts, fieldName(k)+": "+valueText(m[k]))
+		parts = append(parts, fieldName(k)+": "+fieldValue(k, m[k]))
 	}
 	return strings.Join(parts, "   ")
 }
@@ -895,6 +912,19 @@ func valueText(v any) string {
 	return string(b)
 }
 
+// fieldValue is valueText with 0/1 flags shown as yes/no.
+func fieldValue(col string, v any) string {
+	if flagFields[col] {
+		switch valueText(v) {
+		case "0":
+			return tr("No")
+		case "1":
+			return tr("Yes")
+		}
+	}
+	return valueText(v)
+}
+
 // changedFields lists "key: old → new" for the keys whose value differs.
 func changedFields(old, cur map[string]any) string {
 	var out []string
@@ -904,7 +934,7 @@ func changedFields(old, cur map[string]any) string {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if a, b := valueText(old[k]), valueText(cur[k]); a != b {
+		if a, b := fieldValue(k, old[k]), fieldValue(k, cur[k]); a != b {
 			out = append(out, fieldName(k)+": "+a+" → "+b)
 		}
 	}

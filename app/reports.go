@@ -94,7 +94,7 @@ func (rs *reportsScreen) buildCompleteness() fyne.CanvasObject {
 	}
 	for _, a := range completenessAreas {
 		a := a
-		cols = append(cols, column[store.Completeness]{"reports.area." + a, 150, func(c store.Completeness) string { return areaText(c, a) }})
+		cols = append(cols, column[store.Completeness]{"reports.area." + a, 180, func(c store.Completeness) string { return areaText(c, a) }})
 	}
 	cols = append(cols, column[store.Completeness]{"reports.complete", 70, func(c store.Completeness) string {
 		if c.Complete {

@@ -114,8 +114,8 @@ func (ss *shippingScreen) buildShip() fyne.CanvasObject {
 	ss.shipments = newPagedTable(s.ctx, []column[store.Shipment]{
 		{"common.date", 100, func(x store.Shipment) string { return day(x.Date) }},
 		{"lot.code", 175, func(x store.Shipment) string { return x.LotCode }},
-		{"shipping.buyerName", 220, func(x store.Shipment) string { return x.BuyerName }},
-		{"shipping.buyerType", 150, func(x store.Shipment) string { return tr("shipping.buyer." + x.BuyerType) }},
+		{"shipping.buyerName", 170, func(x store.Shipment) string { return x.BuyerName }},
+		{"shipping.buyerType", 120, func(x store.Shipment) string { return tr("shipping.buyer." + x.BuyerType) }},
 		{"common.quantity", 80, func(x store.Shipment) string { return fmtQty(x.Quantity) + " " + x.Unit }},
 	}, cappedCount(list), list, s.showError)
 	ss.shipments.onSelect = func(x store.Shipment) {

@@ -52,6 +52,7 @@ done
 mkfifo "$WORK/to-app"
 export DISPLAY=":$DISPLAY_NUM" LANG=zh_CN.UTF-8 SUYUAN_LANG= FYNE_THEME=${FYNE_THEME:-light}
 # The app reads its answers from the fifo; keep it open for writing (fd 3).
+: >"$WORK/from-app" # exists before the first poll
 "$WORK/suyuan" --data "$WORK/data" gui --screenshot-tour <"$WORK/to-app" >"$WORK/from-app" 2>"$WORK/app.log" &
 APPPID=$!
 exec 3>"$WORK/to-app"

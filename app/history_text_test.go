@@ -25,13 +25,14 @@ func TestPayloadTextHidesIDsAndShowsFlags(t *testing.T) {
 	if err := SetLanguage("zh"); err != nil {
 		t.Fatal(err)
 	}
-	got := payloadText(map[string]any{"id": 7.0, "plot_id": 3.0, "material_id": 2.0, "voided": 0.0, "dose": 25.0, "applied_on": "2026-11-01"})
-	for _, bad := range []string{"id:", "plot_id", "material_id", ": 0"} {
+	got := payloadText(map[string]any{"id": 7.0, "plot_id": 3.0, "material_id": 2.0, "voided": 0.0, "dose": 25.0, "applied_on": "2026-11-01",
+		"verdict": "positive", "tested_at": "2026-11-28T01:37:00.000000Z"})
+	for _, bad := range []string{"id:", "plot_id", "material_id", ": 0", "positive", "T01:37:00"} {
 		if strings.Contains(got, bad) {
 			t.Errorf("history text %q shows %q", got, bad)
 		}
 	}
-	for _, want := range []string{tr("No"), "25", "2026-11-01", tr("common.date")} {
+	for _, want := range []string{tr("No"), "25", "2026-11-01", tr("common.date"), tr("verdict.positive"), "2026-11-28 "} {
 		if !strings.Contains(got, want) {
 			t.Errorf("history text %q lacks %q", got, want)
 		}

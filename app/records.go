@@ -532,7 +532,7 @@ func (rs *recordsScreen) buildHarvest(s *Shell) fyne.CanvasObject {
 				f = append(f, tr("harvest.override"))
 			}
 			if l.Hold {
-				f = append(f, tr("home.hold"))
+				f = append(f, tr("lot.hold"))
 			}
 			if l.Voided {
 				f = append(f, tr("common.voided"))
@@ -912,8 +912,19 @@ func valueText(v any) string {
 	return string(b)
 }
 
-// fieldValue is valueText with 0/1 flags shown as yes/no.
+// fieldValue is valueText with 0/1 flags shown as yes/no, verdicts in
+// words and stored UTC timestamps as local minutes.
 func fieldValue(col string, v any) string {
+	if col == "verdict" {
+		if s, ok := v.(string); ok && s != "" {
+			return tr("verdict." + s)
+		}
+	}
+	if s, ok := v.(string); ok && len(s) == len("2006-01-02T15:04:05.000000Z") {
+		if t, err := time.Parse("2006-01-02T15:04:05.000000Z", s); err == nil {
+			return t.Local().Format("2006-01-02 15:04")
+		}
+	}
 	if flagFields[col] {
 		switch valueText(v) {
 		case "0":

@@ -96,7 +96,7 @@ func (rs *reportsScreen) buildCompleteness() fyne.CanvasObject {
 		a := a
 		cols = append(cols, column[store.Completeness]{"reports.area." + a, 180, func(c store.Completeness) string { return areaText(c, a) }})
 	}
-	cols = append(cols, column[store.Completeness]{"reports.complete", 70, func(c store.Completeness) string {
+	cols = append(cols, column[store.Completeness]{"reports.complete", 110, func(c store.Completeness) string {
 		if c.Complete {
 			return tr("reports.yes")
 		}

@@ -189,7 +189,7 @@ func (ss *siteScreen) buildBases(s *Shell) fyne.CanvasObject {
 		{"plot.base", 150, func(p store.Plot) string { return p.BaseName }},
 		{"plot.name", 150, func(p store.Plot) string { return p.Name }},
 		{"common.crop", 100, func(p store.Plot) string { return p.Crop }},
-		{"common.cropCategory", 90, func(p store.Plot) string { return p.CropCategory }},
+		{"common.cropCategory", 120, func(p store.Plot) string { return p.CropCategory }},
 		{"common.areaMu", 100, func(p store.Plot) string { return fmtFloat(p.AreaMu) }},
 		{"lot.state", 80, func(p store.Plot) string { return retiredText(p.Retired) }},
 	}, countPlots, listPlots, s.showError)
@@ -293,7 +293,7 @@ func (ss *siteScreen) buildProducts(s *Shell) fyne.CanvasObject {
 		{"product.name", 150, func(p store.Product) string { return p.Name }},
 		{"product.variety", 100, func(p store.Product) string { return p.Variety }},
 		{"common.crop", 90, func(p store.Product) string { return p.Crop }},
-		{"common.cropCategory", 90, func(p store.Product) string { return p.CropCategory }},
+		{"common.cropCategory", 120, func(p store.Product) string { return p.CropCategory }},
 		{"common.unit", 60, func(p store.Product) string { return p.Unit }},
 		{"lot.state", 80, func(p store.Product) string { return retiredText(p.Retired) }},
 	}, s.d.Store.CountProducts, s.d.Store.ListProducts, s.showError)

@@ -76,11 +76,28 @@ func dsn(path string, readOnly bool) string {
 		v.Add("_pragma", "synchronous(FULL)")
 		v.Add("_txlock", "immediate")
 	}
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: v.Encode()}
+	u := fileURI(path, v.Encode())
 	if readOnly {
 		u.RawQuery += "&mode=ro"
 	}
 	return u.String()
+}
+
+// fileURI is the SQLite URI for an absolute path. SQLite wants
+// file:///C:/dir/x.db for a Windows path: file://C:/... would make "C:" the
+// URI's authority, which SQLite refuses ("invalid uri authority"). A UNC path
+// (\\server\share\x.db) becomes file:////server/share/x.db: an empty
+// authority and a path SQLite turns back into the UNC name.
+func fileURI(path, rawQuery string) url.URL {
+	return slashURI(filepath.ToSlash(path), rawQuery)
+}
+
+// slashURI is fileURI for a path already in slash form (testable on any OS).
+func slashURI(p, rawQuery string) url.URL {
+	if !strings.HasPrefix(p, "/") {
+		p = "/" + p
+	}
+	return url.URL{Scheme: "file", Path: p, RawQuery: rawQuery}
 }
 
 // Open opens (creating if needed) the store at path and brings its schema up
@@ -148,7 +165,7 @@ func preflight(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("stat store: %w", err)
 	}
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: "mode=ro&_pragma=busy_timeout(5000)"}
+	u := fileURI(path, "mode=ro&_pragma=busy_timeout(5000)")
 	c, err := sql.Open("sqlite", u.String())
 	if err != nil {
 		return fmt.Errorf("preflight open: %w", err)

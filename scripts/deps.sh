@@ -8,12 +8,14 @@ set -euo pipefail
 # Test: Xvfb (+xauth, xwd, netpbm) for screenshots, zbar for QR checks,
 # poppler for PDF pages, socat for serial experiments, chromium for the
 # platform's public trace page.
+# Windows: the mingw cross compiler and Wine run the Windows build in
+# `make test` (make windows-test), so every commit is checked on it.
 PKGS=(ca-certificates gcc libc6-dev pkg-config make git
   libgl-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev
   libusb-1.0-0-dev
-  xvfb xauth x11-apps netpbm zbar-tools poppler-utils socat chromium locales)
-# Packages only one target needs, named on the command line (make windows:
-# gcc-mingw-w64-x86-64, ~350 MB installed, not wanted by every checkout).
+  xvfb xauth x11-apps netpbm zbar-tools poppler-utils socat chromium locales
+  gcc-mingw-w64-x86-64 wine wine64)
+# Packages only one target needs, named on the command line.
 PKGS+=("$@")
 
 missing=()

@@ -83,3 +83,6 @@ func readTrim(path string) string {
 	}
 	return strings.TrimSpace(string(b))
 }
+
+// osPortName is what the OS open call is given for a port path.
+func osPortName(p string) string { return p }

@@ -20,3 +20,6 @@ func List() ([]PortInfo, error) {
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
 }
+
+// osPortName is what the OS open call is given for a port path.
+func osPortName(p string) string { return p }

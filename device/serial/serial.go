@@ -44,7 +44,7 @@ const poll = 100 * time.Millisecond
 const quickEOFs = 8
 
 func (c Config) tarmConfig() (*tarm.Config, error) {
-	tc := &tarm.Config{Name: c.Path, Baud: c.Baud, ReadTimeout: poll}
+	tc := &tarm.Config{Name: osPortName(c.Path), Baud: c.Baud, ReadTimeout: poll} // COM10 needs \\.\COM10 on Windows
 	if tc.Baud == 0 {
 		tc.Baud = 9600
 	}

@@ -46,17 +46,22 @@ func (r Reading) Key() string {
 
 // Stats counts what happened on the wire during a session.
 type Stats struct {
-	Frames       int64 // well-formed frames (checksum passed where there is one)
-	CRCErrors    int64 // frames dropped for a bad checksum or implausible content
-	Resyncs      int64 // times the deframer had to search for the next frame start
-	BytesDropped int64 // bytes discarded while resynchronising
-	Readings     int64 // readings delivered to the callback
-	Requests     int64 // re-requests sent because something was missing
+	BytesReceived int64 // every byte read from the port
+	Frames        int64 // well-formed frames (checksum passed where there is one)
+	CRCErrors     int64 // frames dropped for a bad checksum or implausible content
+	Resyncs       int64 // times the deframer had to search for the next frame start
+	BytesDropped  int64 // bytes discarded while resynchronising
+	Readings      int64 // readings delivered to the callback
+	Requests      int64 // re-requests sent because something was missing
+	// Unexpected counts well-formed frames that were not what the driver
+	// asked for (another command, a record of the wrong size): an
+	// instrument of another model, or other settings, answering.
+	Unexpected int64
 }
 
 func (s Stats) String() string {
-	return fmt.Sprintf("frames=%d readings=%d crc_errors=%d resyncs=%d bytes_dropped=%d re_requests=%d",
-		s.Frames, s.Readings, s.CRCErrors, s.Resyncs, s.BytesDropped, s.Requests)
+	return fmt.Sprintf("bytes=%d frames=%d readings=%d crc_errors=%d unexpected=%d resyncs=%d bytes_dropped=%d re_requests=%d",
+		s.BytesReceived, s.Frames, s.Readings, s.CRCErrors, s.Unexpected, s.Resyncs, s.BytesDropped, s.Requests)
 }
 
 // Frame is one complete unit cut from the byte stream by a Deframer.

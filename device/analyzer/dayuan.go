@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -18,7 +19,9 @@ import (
 // driver (tl310.go), which speaks the same 7E…AA frames with other commands.
 // Frame: 7E | CMD | LEN (2, LE) | DATA | CRC8 | AA, CRC-8/0x31 over CMD..DATA.
 // See docs/analyzers.md for the decisions taken where devices.md §6.1 is
-// silent (comm-test reply payload, record index at bytes 6-7).
+// silent. Bytes the reference does not define (the comm-test reply's data,
+// the count reply's first three data bytes, record bytes 6-7) are never
+// read: an instrument may put anything there.
 
 const (
 	dyStart = 0x7E
@@ -35,7 +38,6 @@ const (
 	DayuanCmdCountReply  = 0x13
 	dayuanRecordDataLen  = 20
 	dayuanItem           = "有机磷和氨基甲酸酯类"
-	dayuanModelLZ4000T   = 0x01
 	dayuanDefaultModelNm = "LZ-4000T"
 )
 
@@ -136,11 +138,13 @@ func dayDate(t time.Time) []byte {
 }
 
 // DayuanRecordData encodes the 20 data bytes of a record frame (for the
-// simulator and tests).
-func DayuanRecordData(total, index, sampleNo int, name string, at time.Time, rate float64) []byte {
+// simulator and tests). undefined goes into data bytes 2-3 (frame bytes
+// 6-7), which devices.md §6.1 does not define and the vendor parser never
+// reads: the driver must work whatever an instrument puts there.
+func DayuanRecordData(total, undefined, sampleNo int, name string, at time.Time, rate float64) []byte {
 	b := make([]byte, dayuanRecordDataLen)
 	binary.LittleEndian.PutUint16(b[0:], uint16(total))
-	binary.LittleEndian.PutUint16(b[2:], uint16(index))
+	binary.LittleEndian.PutUint16(b[2:], uint16(undefined))
 	binary.LittleEndian.PutUint16(b[4:], uint16(sampleNo))
 	gb, _ := simplifiedchinese.GBK.NewEncoder().Bytes([]byte(name))
 	for i := 0; i < 6; i++ {
@@ -156,16 +160,41 @@ func DayuanRecordData(total, index, sampleNo int, name string, at time.Time, rat
 	return b
 }
 
-// Decode implements Driver: record frames become one reading each.
+// dayuanContent is the part of a record's data that identifies it: every
+// defined field except the day's total (which grows as tests are added):
+// sample no., sample name, time and rate (frame bytes 8-23). Data bytes
+// 2-3 (frame bytes 6-7) are not defined by the protocol and never part of
+// a record's identity.
+func dayuanContent(data []byte) []byte { return data[4:dayuanRecordDataLen] }
+
+// DayuanRecordNo is the record identity the driver reports: the sample no.
+// and a fingerprint of the record's defined content (dayuanContent), with
+// "#n" for the n-th record of identical content in one reply (n ≥ 2), so
+// that two identical tests on the same day stay two readings. occurrence
+// counts from 1.
+func DayuanRecordNo(data []byte, occurrence int) string {
+	sum := sha256.Sum256(dayuanContent(data))
+	s := fmt.Sprintf("%d-%x", binary.LittleEndian.Uint16(data[4:]), sum[:4])
+	if occurrence > 1 {
+		s += fmt.Sprintf("#%d", occurrence)
+	}
+	return s
+}
+
+// Decode implements Driver: record frames become one reading each, with
+// the RecordNo of the first record of its content (see DayuanRecordNo).
 func (d *dayuan) Decode(f Frame) ([]Reading, error) {
 	if len(f.Raw) < 6 || dyCmd(f) != DayuanCmdRecord {
 		return nil, nil
 	}
-	b := dyData(f)
-	if len(b) != dayuanRecordDataLen {
-		return nil, &device.ProtocolError{Driver: d.Name(), Op: "decode record", Msg: fmt.Sprintf("record data is %d bytes, want %d", len(b), dayuanRecordDataLen)}
+	if n := len(dyData(f)); n != dayuanRecordDataLen {
+		return nil, &device.ProtocolError{Driver: d.Name(), Op: "decode record", Msg: fmt.Sprintf("record data is %d bytes, want %d", n, dayuanRecordDataLen)}
 	}
-	idx := int(binary.LittleEndian.Uint16(b[2:]))
+	return []Reading{d.decodeRecord(f, 1)}, nil
+}
+
+func (d *dayuan) decodeRecord(f Frame, occurrence int) Reading {
+	b := dyData(f)
 	sampleNo := int(binary.LittleEndian.Uint16(b[4:]))
 	name, err := simplifiedchinese.GBK.NewDecoder().Bytes(trimPad(b[6:12]))
 	if err != nil {
@@ -173,38 +202,37 @@ func (d *dayuan) Decode(f Frame) ([]Reading, error) {
 	}
 	at, okTime := mkTime(int(b[12])+2000, int(b[13]), int(b[14]), int(b[15]), int(b[16]), int(b[17]), d.o.Location)
 	rate := float64(binary.LittleEndian.Uint16(b[18:])) / 100
-	r := Reading{
+	return Reading{
 		Instrument: d.Name(), Model: d.model, SerialNo: d.o.SerialNo,
-		RecordNo: fmt.Sprintf("%02d%02d%02d-%d", b[12], b[13], b[14], idx),
+		RecordNo: DayuanRecordNo(b, occurrence),
 		TestedAt: at, Channel: 0, SampleNo: fmt.Sprint(sampleNo), SampleName: strings.TrimSpace(string(name)),
 		Item: dayuanItem, Rate: f64(rate), Value: f64(rate), Unit: "%",
 		Suspect: !okTime || rate > 100, Raw: f.Raw,
 	}
-	return []Reading{r}, nil
 }
 
 // Run: comm test, then for each day in [From, To]: ask the count (12), read
-// the records (10), re-request the day while any record index is missing
-// (a frame lost to a CRC error), up to MaxPasses.
+// the records (10), re-request the day while fewer records than announced
+// have arrived (a frame lost to a CRC error), up to MaxPasses. The
+// comm-test reply's content is not defined (devices.md §6.1 gives only its
+// command and length), so nothing is read from it: the model is the one
+// the technician chose.
 func (d *dayuan) Run(ctx context.Context, c *Conn, deliver func(Reading) error) error {
-	reply, err := d.request(ctx, c, DayuanCmdTest, []byte{0, 0}, DayuanCmdTestReply)
-	if err != nil {
+	if _, err := d.request(ctx, c, DayuanCmdTest, []byte{0, 0}, DayuanCmdTestReply); err != nil {
 		return err
-	}
-	if data := dyData(reply); len(data) >= 1 && data[0] == dayuanModelLZ4000T {
-		d.model = dayuanDefaultModelNm
-	} else if len(data) >= 1 {
-		d.model = fmt.Sprintf("Dayuan-%02X", data[0])
 	}
 	from := time.Date(d.o.From.Year(), d.o.From.Month(), d.o.From.Day(), 0, 0, 0, 0, d.o.Location)
 	for day := from; !day.After(d.o.To); day = day.AddDate(0, 0, 1) {
+		before := c.Stats()
 		rep, err := d.request(ctx, c, DayuanCmdCount, dayDate(day), DayuanCmdCountReply)
 		if err != nil {
 			return err
 		}
 		data := dyData(rep)
 		if len(data) < 5 {
-			return &device.ProtocolError{Driver: d.Name(), Op: "record count", Msg: "short count reply"}
+			c.NoteUnexpected()
+			return c.failure(d.Name(), "record count "+day.Format("2006-01-02"), before, UnexpectedReply, 1, 0, 0,
+				&device.ProtocolError{Driver: d.Name(), Op: "record count", Msg: fmt.Sprintf("count reply has %d data bytes, want 5", len(data))})
 		}
 		count := int(binary.LittleEndian.Uint16(data[3:5]))
 		if count == 0 {
@@ -217,49 +245,70 @@ func (d *dayuan) Run(ctx context.Context, c *Conn, deliver func(Reading) error) 
 	return nil
 }
 
+// readDay reads one day's records. A record is identified by its defined
+// content and its arrival order among records of identical content within
+// one reply (DayuanRecordNo), never by the undefined bytes 6-7: the vendor
+// software, too, counts record frames as they arrive against the day's
+// total. A re-request is answered with every record again; those already
+// delivered are skipped. Two passes in a row that arrived undamaged but
+// short of the total mean the instrument sends fewer records than it
+// announces: re-requesting cannot help, and the session says so.
 func (d *dayuan) readDay(ctx context.Context, c *Conn, day time.Time, count int, deliver func(Reading) error) error {
-	got := map[int]bool{}
-	for pass := 0; pass < d.o.MaxPasses && len(got) < count; pass++ {
+	got := map[string]bool{}
+	before := c.Stats()
+	records, cleanShort, pass := 0, 0, 0
+	for ; pass < d.o.MaxPasses && len(got) < count; pass++ {
 		if pass > 0 {
 			c.NoteRequest()
 		}
 		c.Drain()
+		pb := c.Stats()
 		if err := c.Send(ctx, DayuanFrame(DayuanCmdRecords, dayDate(day))); err != nil {
 			return err
 		}
+		occ := map[string]int{}
+		added := 0
 		for len(got) < count {
 			f, err := c.Next(ctx, d.o.Timeout)
 			if errors.Is(err, device.ErrTimeout) {
-				break // records lost on the wire: re-request the day
+				break // the instrument has finished, or records were lost: see below
 			}
 			if err != nil {
 				return err
 			}
-			if dyCmd(f) != DayuanCmdRecord {
+			if dyCmd(f) != DayuanCmdRecord || len(dyData(f)) != dayuanRecordDataLen {
+				c.NoteUnexpected()
 				continue
 			}
-			rs, err := d.Decode(f)
-			if err != nil {
+			records++
+			b := dyData(f)
+			if t := int(binary.LittleEndian.Uint16(b[0:])); t > count {
+				count = t // a test finished while we read
+			}
+			content := string(dayuanContent(b))
+			occ[content]++
+			id := fmt.Sprintf("%x#%d", content, occ[content])
+			if got[id] {
 				continue
 			}
-			idx := int(binary.LittleEndian.Uint16(dyData(f)[2:]))
-			if t := int(binary.LittleEndian.Uint16(dyData(f)[0:])); t > count {
-				count = t
+			if err := deliver(d.decodeRecord(f, occ[content])); err != nil {
+				return err
 			}
-			if got[idx] {
-				continue
+			got[id] = true
+			added++
+		}
+		ps := c.Stats()
+		if len(got) < count && records > 0 && ps.CRCErrors == pb.CRCErrors && ps.BytesDropped == pb.BytesDropped && (cleanShort == 0 || added == 0) {
+			if cleanShort++; cleanShort >= 2 {
+				pass++
+				return c.failure(d.Name(), "read records "+day.Format("2006-01-02"), before, MissingRecords, pass, count, count-len(got), nil)
 			}
-			for _, r := range rs {
-				if err := deliver(r); err != nil {
-					return err
-				}
-			}
-			got[idx] = true
+		} else {
+			cleanShort = 0
 		}
 	}
 	if len(got) < count {
-		return &device.ProtocolError{Driver: d.Name(), Op: "read records",
-			Msg: fmt.Sprintf("%s: %d of %d records could not be read after %d requests", day.Format("2006-01-02"), count-len(got), count, d.o.MaxPasses)}
+		return c.failure(d.Name(), "read records "+day.Format("2006-01-02"), before, 0, pass, count, count-len(got), nil)
 	}
 	return nil
 }
@@ -275,6 +324,7 @@ func (d *dayuan) request(ctx context.Context, c *Conn, cmd byte, data []byte, wa
 // tl310); name only labels the error.
 func dayuanRequest(ctx context.Context, c *Conn, name string, o Options, cmd byte, data []byte, want byte) (Frame, error) {
 	var last error
+	before := c.Stats()
 	for try := 0; try < o.MaxPasses; try++ {
 		if try > 0 {
 			c.NoteRequest()
@@ -292,12 +342,13 @@ func dayuanRequest(ctx context.Context, c *Conn, name string, o Options, cmd byt
 			if dyCmd(f) == want {
 				return f, nil
 			}
+			c.NoteUnexpected()
 		}
 		if !errors.Is(last, device.ErrTimeout) {
 			return Frame{}, last
 		}
 	}
-	return Frame{}, fmt.Errorf("analyzer %s: command %02X: %w", name, cmd, last)
+	return Frame{}, c.failure(name, fmt.Sprintf("command %02X", cmd), before, 0, o.MaxPasses, 0, 0, last)
 }
 
 func trimPad(b []byte) []byte {

@@ -120,6 +120,10 @@ type e2eCase struct {
 	chunking string
 	noise    bool
 	passive  bool
+	// undefined: what the simulated instrument puts in the bytes its
+	// protocol does not define (sim.UndefinedZero or sim.UndefinedRandom).
+	undefined string
+	seed      int64
 }
 
 func driverFor(t *testing.T, c e2eCase) analyzer.Driver {
@@ -133,6 +137,7 @@ func driverFor(t *testing.T, c e2eCase) analyzer.Driver {
 func TestEndToEnd(t *testing.T) {
 	fp, lp := genericFrameProfile(), genericLineProfile()
 	var cases []e2eCase
+	n0 := 0 // seeds as before random undefined bytes were added: 1000 + the zero-mode case's index
 	for _, drv := range []struct {
 		name    string
 		p       *analyzer.Profile
@@ -146,14 +151,22 @@ func TestEndToEnd(t *testing.T) {
 			n, chunk string
 			noise    bool
 		}{{"clean", "", false}, {"bytewise", "byte", false}, {"randomchunks", "random", false}, {"noise", "random", true}} {
-			cases = append(cases, e2eCase{name: label + "/" + v.n, driver: drv.name, profile: drv.p, chunking: v.chunk, noise: v.noise, passive: drv.passive})
+			modes := []string{sim.UndefinedZero}
+			if drv.name == "lz4000t" || drv.name == "tl310" { // the protocols with undefined bytes
+				modes = append(modes, sim.UndefinedRandom)
+			}
+			for j, u := range modes {
+				cases = append(cases, e2eCase{name: label + "/" + v.n + "/undefined-" + u, driver: drv.name, profile: drv.p, chunking: v.chunk,
+					noise: v.noise, passive: drv.passive, undefined: u, seed: int64(1000+n0) + int64(500*j)})
+			}
+			n0++
 		}
 	}
-	for i, c := range cases {
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			const n = 25
-			seed := int64(1000 + i)
+			seed := c.seed
 			want, err := sim.Generate(c.driver, n, seed, c.profile)
 			if err != nil {
 				t.Fatal(err)
@@ -168,7 +181,7 @@ func TestEndToEnd(t *testing.T) {
 			simCtx, stopSim := context.WithCancel(ctx)
 			simErr := make(chan error, 1)
 			go func() {
-				simErr <- sim.Run(simCtx, master, c.driver, sim.Options{Readings: want, Seed: seed, Noise: c.noise, Chunking: c.chunking, Profile: c.profile})
+				simErr <- sim.Run(simCtx, master, c.driver, sim.Options{Readings: want, Seed: seed, Noise: c.noise, Chunking: c.chunking, Profile: c.profile, Undefined: c.undefined})
 			}()
 			d := driverFor(t, c)
 			sp := d.Serial()
@@ -247,7 +260,8 @@ func TestDeliverFailureLosesNothing(t *testing.T) {
 					t.Fatal(err)
 				}
 				simCtx, stopSim := context.WithCancel(ctx)
-				go sim.Run(simCtx, master, drv, sim.Options{Readings: want})
+				// Random undefined bytes: the re-read must find the same identities.
+				go sim.Run(simCtx, master, drv, sim.Options{Readings: want, Undefined: sim.UndefinedRandom, Seed: int64(attempt)})
 				d := driverFor(t, e2eCase{driver: drv})
 				port, err := serial.Open(ctx, serial.Config{Path: slave, Baud: d.Serial().Baud})
 				if err != nil {
@@ -294,7 +308,7 @@ func TestDropAndReconnect(t *testing.T) {
 			var mu sync.Mutex
 			replugged := make(chan struct{})
 			go func() {
-				err := sim.Run(ctx, m1, drv, sim.Options{Readings: want, Drop: true, Seed: int64(i)})
+				err := sim.Run(ctx, m1, drv, sim.Options{Readings: want, Drop: true, Seed: int64(i), Undefined: sim.UndefinedRandom})
 				if !errors.Is(err, sim.ErrDropped) {
 					t.Errorf("first simulator: want ErrDropped, got %v", err)
 				}
@@ -311,7 +325,7 @@ func TestDropAndReconnect(t *testing.T) {
 				mu.Unlock()
 				os.Symlink(s, link)
 				close(replugged)
-				sim.Run(ctx, m, drv, sim.Options{Readings: want})
+				sim.Run(ctx, m, drv, sim.Options{Readings: want, Undefined: sim.UndefinedRandom, Seed: int64(100 + i)})
 			}()
 			d := driverFor(t, e2eCase{driver: drv})
 			col := newCollector(len(want))

@@ -744,7 +744,8 @@ func (d *profileDriver) Run(ctx context.Context, c *Conn, deliver func(Reading) 
 			}
 		}
 		if n := c.Stats().CRCErrors; n > 0 {
-			return &device.ProtocolError{Driver: d.name, Op: "receive", Msg: fmt.Sprintf("%d records failed their check and were not imported; print or send them again", n)}
+			return c.failure(d.name, "receive", Stats{}, DamagedData, 0, 0, 0,
+				&device.ProtocolError{Driver: d.name, Op: "receive", Msg: fmt.Sprintf("%d records failed their check and were not imported; print or send them again", n)})
 		}
 		return nil
 	}
@@ -753,6 +754,7 @@ func (d *profileDriver) Run(ctx context.Context, c *Conn, deliver func(Reading) 
 	// V+E records; we are done once that many distinct records arrived.
 	seen := map[string]bool{}
 	expect := 0
+	start := c.Stats()
 	for pass := 0; pass < d.o.MaxPasses; pass++ {
 		if pass > 0 {
 			c.NoteRequest()
@@ -794,7 +796,7 @@ func (d *profileDriver) Run(ctx context.Context, c *Conn, deliver func(Reading) 
 			}
 		}
 	}
-	return &device.ProtocolError{Driver: d.name, Op: "download", Msg: fmt.Sprintf("still receiving damaged records after %d requests; some readings may be missing", d.o.MaxPasses)}
+	return c.failure(d.name, "download", start, 0, d.o.MaxPasses, expect, max(0, expect-len(seen)), nil)
 }
 
 func (d *profileDriver) deliverFrame(f Frame, deliver func(Reading) error) error {

@@ -94,10 +94,17 @@ func TaiYangRecordPlausible(rec []byte, order string) bool {
 
 // TaiYangDeframer returns 2-byte control frames (1B xx) and 73-byte
 // records. Records are only expected between 1B C1 and 1B FE/FF.
+//
+// The protocol has no checksum, so a damaged record cannot be told apart
+// from line noise byte by byte; but a record is 73 bytes, so a run of at
+// least 73 bytes dropped between two frames of a transfer means at least
+// one record was lost. Each such loss is counted in CRCErrors (damaged
+// records); shorter runs are noise between frames (Resyncs/BytesDropped).
 type TaiYangDeframer struct {
 	Order  string // header order for validation, "16" or "8"
 	buf    []byte
 	inData bool
+	run    int // bytes dropped in a row inside a transfer
 	stats  Stats
 }
 
@@ -106,6 +113,9 @@ func (d *TaiYangDeframer) Stats() Stats { return d.stats }
 func (d *TaiYangDeframer) drop(n int) {
 	d.stats.BytesDropped += int64(n)
 	d.buf = d.buf[n:]
+	if d.inData {
+		d.run += n
+	}
 }
 
 func (d *TaiYangDeframer) emit(n int) Frame {
@@ -113,6 +123,10 @@ func (d *TaiYangDeframer) emit(n int) Frame {
 	copy(raw, d.buf[:n])
 	d.buf = d.buf[n:]
 	d.stats.Frames++
+	if d.run >= TaiYangRecLen {
+		d.stats.CRCErrors += int64(d.run / TaiYangRecLen)
+	}
+	d.run = 0
 	return Frame{Raw: raw}
 }
 
@@ -248,53 +262,46 @@ func (t *taiyang) Run(ctx context.Context, c *Conn, deliver func(Reading) error)
 		}
 	}
 	var err error
+	start := c.Stats()
 	for try := 0; try < t.o.MaxPasses; try++ {
 		if err = hello(); err == nil || !errors.Is(err, device.ErrTimeout) {
 			break
 		}
 		c.NoteRequest()
 	}
+	if errors.Is(err, device.ErrTimeout) {
+		return c.failure(t.Name(), "handshake", start, 0, t.o.MaxPasses, 0, 0, err)
+	}
 	if err != nil {
 		return err
 	}
+	// The download is complete when one pass ran from 1B C1 to 1B FE with
+	// no record lost on the way (no run of 73 dropped bytes, see
+	// TaiYangDeframer). Record numbers are not assumed to be contiguous:
+	// the document does not say they are, and an instrument whose memory
+	// had records deleted has gaps. A pass that lost records is repeated
+	// (the instrument sends everything again; delivered readings are
+	// skipped by key).
+	start = c.Stats()
 	var last error
-	// Record counts are sequential on the instrument: a gap means a record
-	// was lost to noise (no checksum to tell us), so download again until
-	// the counts seen over all passes are contiguous.
-	counts := map[int]bool{}
 	for pass := 0; pass < t.o.MaxPasses; pass++ {
 		if pass > 0 {
 			c.NoteRequest()
 		}
-		done, err := t.download(ctx, c, counts, deliver)
-		if err == nil && done && contiguous(counts) {
+		before := c.Stats()
+		done, err := t.download(ctx, c, deliver)
+		if err == nil && done && c.Stats().CRCErrors == before.CRCErrors {
 			return c.Send(ctx, []byte{tyEsc, TaiYangBye})
-		}
-		if err == nil {
-			err = fmt.Errorf("record numbers not contiguous: %w", device.ErrTimeout)
 		}
 		if err != nil && !errors.Is(err, device.ErrTimeout) {
 			return err
 		}
 		last = err
 	}
-	return fmt.Errorf("analyzer taiyang: download incomplete after %d attempts: %w", t.o.MaxPasses, last)
+	return c.failure(t.Name(), "download", start, 0, t.o.MaxPasses, 0, 0, last)
 }
 
-func contiguous(m map[int]bool) bool {
-	lo, hi := -1, -1
-	for k := range m {
-		if lo < 0 || k < lo {
-			lo = k
-		}
-		if k > hi {
-			hi = k
-		}
-	}
-	return lo < 0 || hi-lo+1 == len(m)
-}
-
-func (t *taiyang) download(ctx context.Context, c *Conn, counts map[int]bool, deliver func(Reading) error) (bool, error) {
+func (t *taiyang) download(ctx context.Context, c *Conn, deliver func(Reading) error) (bool, error) {
 	c.Drain()
 	if err := c.Send(ctx, []byte{tyEsc, TaiYangGet}); err != nil {
 		return false, err
@@ -317,7 +324,6 @@ func (t *taiyang) download(ctx context.Context, c *Conn, counts map[int]bool, de
 			}
 			return true, nil
 		case len(f.Raw) == TaiYangRecLen:
-			counts[ParseTaiYangHeader(f.Raw, t.o.TaiYangHeader).Count] = true
 			rs, _ := t.Decode(f)
 			for _, r := range rs {
 				if err := deliver(r); err != nil {

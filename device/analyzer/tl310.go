@@ -181,6 +181,7 @@ func (d *tl310) Run(ctx context.Context, c *Conn, deliver func(Reading) error) e
 	got := map[int]bool{} // indexes 1..count seen (delivered or out of range)
 	count := -1           // unknown until the first record arrives
 	silent := 0
+	start := c.Stats()
 	for pass := 0; pass < d.o.MaxPasses; pass++ {
 		if pass > 0 {
 			c.NoteRequest()
@@ -200,6 +201,7 @@ func (d *tl310) Run(ctx context.Context, c *Conn, deliver func(Reading) error) e
 				return err
 			}
 			if !isTL310Record(f) {
+				c.NoteUnexpected()
 				continue
 			}
 			sawRecord = true
@@ -239,9 +241,12 @@ func (d *tl310) Run(ctx context.Context, c *Conn, deliver func(Reading) error) e
 		}
 	}
 	if count < 0 {
-		return &device.ProtocolError{Driver: d.Name(), Op: "read records",
-			Msg: fmt.Sprintf("no readable record in %d requests (every frame damaged)", d.o.MaxPasses)}
+		// Bytes came back but never a readable record.
+		return c.failure(d.Name(), "read records", start, 0, d.o.MaxPasses, 0, 0, nil)
 	}
-	return &device.ProtocolError{Driver: d.Name(), Op: "read records",
-		Msg: fmt.Sprintf("%d of %d records could not be read after %d requests", count-len(got), count, d.o.MaxPasses)}
+	kind := FailureKind(0) // damaged frames, or…
+	if c.Stats().CRCErrors == start.CRCErrors {
+		kind = MissingRecords // …every record arrived intact but some indexes never came
+	}
+	return c.failure(d.Name(), "read records", start, kind, d.o.MaxPasses, count, count-len(got), nil)
 }

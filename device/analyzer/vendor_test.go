@@ -90,9 +90,12 @@ func TestDayuanRecordDecode(t *testing.T) {
 	loc := time.FixedZone("CST", 8*3600)
 	drv, _ := New("lz4000t", Options{Location: loc, SerialNo: "SN42"})
 	at := time.Date(2024, 5, 1, 9, 30, 15, 0, loc)
-	// Hand-assembled record frame per devices.md §6.1 (bytes 6-7 = index 3).
+	// Hand-assembled record frame per devices.md §6.1 (bytes 6-7, not
+	// defined by the document, = 03 00: they must not matter).
 	data := []byte{5, 0, 3, 0, 0x39, 0x30, 0xBE, 0xC2, 0xB2, 0xCB, ' ', ' ', 24, 5, 1, 9, 30, 15, 0xE2, 0x04}
-	// 0x3039 = 12345 sample no; BEC2 B2CB = 韭菜 in GB2312; 0x04E2 = 1250 => 12.50 %
+	// 0x3039 = 12345 sample no; BEC2 B2CB = 韭菜 in GB2312; 0x04E2 = 1250 => 12.50 %.
+	// RecordNo = sample no + first 4 bytes of SHA-256 over data bytes 4-19
+	// (computed with Python's hashlib, not the code under test).
 	if enc := DayuanRecordData(5, 3, 12345, "韭菜", at, 12.5); !bytes.Equal(enc, data) {
 		t.Fatalf("encoder % X\nwant     % X", enc, data)
 	}
@@ -102,7 +105,7 @@ func TestDayuanRecordDecode(t *testing.T) {
 	}
 	r := rs[0]
 	if r.SampleName != "韭菜" || r.SampleNo != "12345" || !r.TestedAt.Equal(at) || !near(r.Rate, 12.5, 1e-9) ||
-		r.RecordNo != "240501-3" || r.SerialNo != "SN42" || r.Item != "有机磷和氨基甲酸酯类" || r.Suspect {
+		r.RecordNo != "12345-9521a7fa" || r.SerialNo != "SN42" || r.Item != "有机磷和氨基甲酸酯类" || r.Suspect {
 		t.Errorf("decoded %+v rate=%v", r, *r.Rate)
 	}
 }

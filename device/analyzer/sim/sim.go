@@ -42,6 +42,34 @@ type Options struct {
 	Profile  *analyzer.Profile // for the "generic" driver (CSV profiles only)
 	// Interval between passive records (generic profiles without request).
 	Interval time.Duration
+	// Undefined says what the instrument puts in the bytes its protocol
+	// document leaves undefined (LZ-4000T: the comm-test reply's data, the
+	// count reply's first three data bytes, record bytes 6-7; TL-310:
+	// record data bytes 0, 13-16 and 20): UndefinedZero (default) or
+	// UndefinedRandom (fresh random values in every frame, also when a
+	// frame is sent again). A driver must not depend on them.
+	Undefined string
+	// AnswerAny makes the instrument answer whatever the host sends with
+	// its own data (TL-310: its comm-test reply and every record; TaiYang:
+	// its handshake, records and end), like an instrument of another model
+	// on the port: drivers must report an unexpected reply, not silence.
+	AnswerAny bool
+}
+
+// Values of Options.Undefined.
+const (
+	UndefinedZero   = "zero"
+	UndefinedRandom = "random"
+)
+
+// undef fills b with what the instrument puts in undefined bytes.
+func (in *instrument) undef(b []byte) {
+	for i := range b {
+		b[i] = 0
+		if in.o.Undefined == UndefinedRandom {
+			b[i] = byte(in.rng.Intn(256))
+		}
+	}
 }
 
 // ErrDropped is returned when the simulator cut the connection on purpose.
@@ -67,6 +95,11 @@ func Run(ctx context.Context, port io.ReadWriter, driverName string, o Options) 
 			return err
 		}
 		o.Readings = rs
+	}
+	switch o.Undefined {
+	case "", UndefinedZero, UndefinedRandom:
+	default:
+		return fmt.Errorf("sim: undefined bytes %q, want %s or %s", o.Undefined, UndefinedZero, UndefinedRandom)
 	}
 	in := &instrument{port: port, o: o, rng: rand.New(rand.NewSource(o.Seed)), drop: -1}
 	if o.Drop {
@@ -174,14 +207,10 @@ func (in *instrument) send(frame []byte, damage func([]byte), avoid string) erro
 // ---- Dayuan LZ-4000T ----
 
 func (in *instrument) dayuan(ctx context.Context) error {
-	type rec struct {
-		r   analyzer.Reading
-		idx int
-	}
-	days := map[string][]rec{}
+	days := map[string][]analyzer.Reading{}
 	for _, r := range in.o.Readings {
 		k := r.TestedAt.Format("060102")
-		days[k] = append(days[k], rec{r: r, idx: len(days[k]) + 1})
+		days[k] = append(days[k], r)
 	}
 	var df analyzer.DayuanDeframer
 	buf := make([]byte, 512)
@@ -195,7 +224,11 @@ func (in *instrument) dayuan(ctx context.Context) error {
 			cmd, data := f.Raw[1], f.Raw[4:len(f.Raw)-2]
 			switch cmd {
 			case analyzer.DayuanCmdTest:
-				err = in.send(analyzer.DayuanFrame(analyzer.DayuanCmdTestReply, []byte{0x01, 1, 0}), flipCRC, "")
+				// devices.md §6.1: reply 7E 01 … (9 bytes): 3 data bytes,
+				// content not defined.
+				d := make([]byte, 3)
+				in.undef(d)
+				err = in.send(analyzer.DayuanFrame(analyzer.DayuanCmdTestReply, d), flipCRC, "")
 			case analyzer.DayuanCmdCount, analyzer.DayuanCmdRecords:
 				if len(data) < 3 {
 					continue
@@ -203,12 +236,18 @@ func (in *instrument) dayuan(ctx context.Context) error {
 				k := fmt.Sprintf("%02d%02d%02d", data[0], data[1], data[2])
 				rs := days[k]
 				if cmd == analyzer.DayuanCmdCount {
-					err = in.send(analyzer.DayuanFrame(analyzer.DayuanCmdCountReply, []byte{data[0], data[1], data[2], byte(len(rs)), byte(len(rs) >> 8)}), flipCRC, "")
+					// Count at frame bytes 7-8 (devices.md §6.1); the three
+					// data bytes before it are not defined.
+					d := make([]byte, 5)
+					in.undef(d[:3])
+					d[3], d[4] = byte(len(rs)), byte(len(rs)>>8)
+					err = in.send(analyzer.DayuanFrame(analyzer.DayuanCmdCountReply, d), flipCRC, "")
 					break
 				}
-				for _, x := range rs {
-					sn, _ := strconv.Atoi(x.r.SampleNo)
-					d := analyzer.DayuanRecordData(len(rs), x.idx, sn, x.r.SampleName, x.r.TestedAt, *x.r.Rate)
+				for _, r := range rs {
+					sn, _ := strconv.Atoi(r.SampleNo)
+					d := analyzer.DayuanRecordData(len(rs), 0, sn, r.SampleName, r.TestedAt, *r.Rate)
+					in.undef(d[2:4])
 					if err = in.send(analyzer.DayuanFrame(analyzer.DayuanCmdRecord, d), flipCRC, ""); err != nil {
 						break
 					}
@@ -238,9 +277,19 @@ func (in *instrument) tl310(ctx context.Context) error {
 			return err
 		}
 		for _, f := range df.Feed(buf[:k]) {
-			switch f.Raw[1] {
+			cmd := f.Raw[1]
+			if in.o.AnswerAny {
+				// Another model on the port: whatever arrives, answer
+				// with the comm-test reply and the records.
+				if err = in.send(analyzer.DayuanFrame(analyzer.TL310CmdTestReply, []byte{0xFF, 0x02, 0x10, 0x10}), flipCRC, ""); err != nil {
+					return err
+				}
+				cmd = analyzer.TL310CmdRead
+			}
+			switch cmd {
 			case analyzer.TL310CmdTest:
-				// devices.md §6.1: 7E 02 04 00 FF 02 10 10 F8 AA.
+				// devices.md §6.1: 7E 02 04 00 FF 02 10 10 F8 AA (the
+				// vendor software compares the whole reply).
 				err = in.send(analyzer.DayuanFrame(analyzer.TL310CmdTestReply, []byte{0xFF, 0x02, 0x10, 0x10}), flipCRC, "")
 			case analyzer.TL310CmdRead:
 				for i, r := range in.o.Readings {
@@ -255,7 +304,12 @@ func (in *instrument) tl310(ctx context.Context) error {
 					case "超标":
 						rec.Conclusion = 0x01
 					}
-					if err = in.send(analyzer.DayuanFrame(analyzer.TL310CmdRecord, analyzer.TL310RecordData(rec)), flipCRC, ""); err != nil {
+					d := analyzer.TL310RecordData(rec)
+					// Bytes the vendor parser never reads.
+					in.undef(d[0:1])
+					in.undef(d[13:17])
+					in.undef(d[20:21])
+					if err = in.send(analyzer.DayuanFrame(analyzer.TL310CmdRecord, d), flipCRC, ""); err != nil {
 						break
 					}
 				}
@@ -309,6 +363,11 @@ func (in *instrument) taiyang(ctx context.Context) error {
 			return err
 		}
 		pending = append(pending, buf[:n]...)
+		if in.o.AnswerAny && len(pending) > 0 && pending[0] != 0x1B {
+			// Another model on the port: answer anything with the
+			// handshake and a whole download.
+			pending = append([]byte{0x1B, analyzer.TaiYangHello, 0x1B, analyzer.TaiYangGet}, pending[1:]...)
+		}
 		for len(pending) >= 2 {
 			if pending[0] != 0x1B {
 				pending = pending[1:]
@@ -454,15 +513,21 @@ func Generate(driverName string, n int, seed int64, p *analyzer.Profile) ([]anal
 	sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
 	switch driverName {
 	case "lz4000t":
-		idx := map[string]int{}
+		// RecordNo as the driver derives it: from the record's defined
+		// content and, for identical records of one day, their order.
+		occ := map[string]int{}
 		for i := 0; i < n; i++ {
 			t := times[i]
-			k := t.Format("060102")
-			idx[k]++
 			rate := float64(rng.Intn(10001)) / 100
-			out = append(out, analyzer.Reading{Instrument: "lz4000t", Model: "LZ-4000T", RecordNo: fmt.Sprintf("%s-%d", k, idx[k]),
+			r := analyzer.Reading{Instrument: "lz4000t", Model: "LZ-4000T",
 				TestedAt: t, SampleNo: strconv.Itoa(1 + rng.Intn(9999)), SampleName: names[rng.Intn(len(names))],
-				Item: "有机磷和氨基甲酸酯类", Rate: f64(rate), Value: f64(rate), Unit: "%"})
+				Item: "有机磷和氨基甲酸酯类", Rate: f64(rate), Value: f64(rate), Unit: "%"}
+			sn, _ := strconv.Atoi(r.SampleNo)
+			d := analyzer.DayuanRecordData(0, 0, sn, r.SampleName, t, rate)
+			k := t.Format("060102") + string(d[4:])
+			occ[k]++
+			r.RecordNo = analyzer.DayuanRecordNo(d, occ[k])
+			out = append(out, r)
 		}
 	case "tl310":
 		// Standards 00 (limit 50 %) and 01 (70 %), channels 1-8, rates to

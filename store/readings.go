@@ -40,6 +40,30 @@ type Reading struct {
 	ReadingInput
 	Status       string // pending, bound, discarded
 	InspectionID int64
+	// Verdict is what the reading says by the method's rule, computed on
+	// read by ReadingVerdict: the same verdict binding it records.
+	Verdict string
+}
+
+// ReadingVerdict judges a reading the moment it arrives, by the rule that
+// binding it to a lot applies (readingInspection + judgeInspection, then
+// "a suspect reading never passes"), so a pending positive is visible
+// before anyone binds it and shows the verdict the inspection will carry:
+// with control and sample ΔA the inhibition rate is computed and judged
+// (rules.InhibitionRate, ≥ 50 % positive); with only a rate, rules.JudgeRate;
+// without numbers, the instrument's result text (阳性/不合格/超标 positive,
+// 阴性/合格 negative, anything else invalid). Returns "positive",
+// "negative" or "invalid".
+func ReadingVerdict(in ReadingInput) string {
+	ii := readingInspection(Reading{ReadingInput: in})
+	v, _, _, err := judgeInspection(&ii)
+	if err != nil {
+		return "invalid"
+	}
+	if in.Suspect && v != "positive" {
+		return "invalid"
+	}
+	return v
 }
 
 // ReadingKey is the identity of a reading: instrument + serial number +
@@ -131,6 +155,7 @@ func scanReading(sc interface{ Scan(...any) error }) (Reading, error) {
 	r.TestedAt, _ = time.Parse(timeFormat, at)
 	r.ControlDeltaA, r.SampleDeltaA, r.Rate, r.Value = ptrFromNull(c), ptrFromNull(s), ptrFromNull(rate), ptrFromNull(v)
 	r.Suspect = suspect != 0
+	r.Verdict = ReadingVerdict(r.ReadingInput)
 	return r, nil
 }
 
@@ -194,7 +219,9 @@ func readingInspection(r Reading) InspectionInput {
 	return in
 }
 
-func bindReadingTx(ctx context.Context, tx *Tx, actor Actor, readingID int64, in func(Reading) (InspectionInput, error)) (Inspection, error) {
+// bindReadingTx binds the reading; journal, when not nil, is read after
+// in ran and becomes the reason of the "readings.bind" entry.
+func bindReadingTx(ctx context.Context, tx *Tx, actor Actor, readingID int64, in func(Reading) (InspectionInput, error), journal *string) (Inspection, error) {
 	if err := actor.Require(PermInspect); err != nil {
 		return Inspection{}, err
 	}
@@ -217,31 +244,91 @@ func bindReadingTx(ctx context.Context, tx *Tx, actor Actor, readingID int64, in
 	if _, err := tx.Exec(ctx, "UPDATE readings SET status = 'bound', inspection_id = ? WHERE id = ?", ins.ID, readingID); err != nil {
 		return Inspection{}, err
 	}
-	if _, err := tx.Record(ctx, "readings", readingID, "readings.bind", ""); err != nil {
+	reason := ""
+	if journal != nil {
+		reason = *journal
+	}
+	if _, err := tx.Record(ctx, "readings", readingID, "readings.bind", reason); err != nil {
 		return Inspection{}, err
 	}
 	return ins, nil
 }
 
+// BindTestDateLimit is how long before a lot's harvest/production date a
+// reading may have been tested and still be bound to the lot without an
+// override. Decision (documented in docs/analyzers.md): field samples are
+// commonly taken and tested in the days before harvest, so a test up to 7
+// days before the lot's date is accepted; a test dated more than 7 days
+// before it (a wrong reading picked, an instrument clock years off) cannot
+// vouch for the lot, and binding it needs an administrator's override with
+// a reason, as the PHI rule does (store.Harvest).
+const BindTestDateLimit = 7
+
 // BindReading records a pending reading as a rapid inspection of the lot
 // with that code (source 'serial', its values and raw frame; a positive
 // holds the lot at once) and marks the reading bound, in one transaction.
+// A reading tested more than BindTestDateLimit days before the lot's date
+// is refused (see BindReadingOverride).
 func (db *DB) BindReading(ctx context.Context, actor Actor, readingID int64, lotCode string) (Inspection, error) {
+	return db.BindReadingOverride(ctx, actor, readingID, lotCode, "")
+}
+
+// BindReadingOverride is BindReading with an override reason for the
+// test-date rule: only an administrator (PermOverride) may bind a reading
+// tested more than BindTestDateLimit days before the lot's harvest or
+// production date, and only with a reason, which is recorded in the
+// journal entry of the bind ("readings.bind"). An empty reason is
+// BindReading. A reason given when the rule does not apply is not
+// recorded.
+func (db *DB) BindReadingOverride(ctx context.Context, actor Actor, readingID int64, lotCode, overrideReason string) (Inspection, error) {
+	overrideReason = strings.TrimSpace(overrideReason)
 	var out Inspection
 	err := db.Write(ctx, actor, func(tx *Tx) error {
 		var err error
+		journal := ""
 		out, err = bindReadingTx(ctx, tx, actor, readingID, func(r Reading) (InspectionInput, error) {
 			lid, err := findLotID(ctx, tx.tx, lotCode)
 			if err != nil {
 				return InspectionInput{}, err
 			}
+			l, err := loadLotRow(ctx, tx.tx, lid)
+			if err != nil {
+				return InspectionInput{}, err
+			}
+			if journal, err = checkBindDate(actor, r, l, overrideReason); err != nil {
+				return InspectionInput{}, err
+			}
 			in := readingInspection(r)
 			in.LotID = lid
 			return in, nil
-		})
+		}, &journal)
 		return err
 	})
 	return out, err
+}
+
+// checkBindDate applies the test-date rule (BindTestDateLimit) and returns
+// the journal reason to record when an override was needed.
+func checkBindDate(actor Actor, r Reading, l lotRow, reason string) (string, error) {
+	produced, err := parseDay(l.ProducedOn)
+	if err != nil {
+		return "", nil // no usable lot date: nothing to compare with
+	}
+	tested := asDay(r.TestedAt.In(time.Local))
+	days := int(produced.Sub(tested).Hours() / 24)
+	if days <= BindTestDateLimit {
+		return "", nil
+	}
+	msgZh := "读数#%[1]d的检测日期 %[2]s 比批次%[3]s的采收/生产日期 %[4]s 早 %[5]d 天（超过 %[6]d 天），不能作为该批次的检测。请核对所选读数和批次（仪器时钟是否正确）；"
+	msgEn := "reading #%[1]d was tested on %[2]s, %[5]d days before lot %[3]s was harvested or produced (%[4]s; more than %[6]d days), so it cannot count as a test of that lot. Check the reading and the lot chosen (and the instrument's clock); "
+	args := []any{r.ID, formatDay(tested), l.Code, l.ProducedOn, days, BindTestDateLimit}
+	switch {
+	case !actor.Role.Can(PermOverride):
+		return "", ruleErr(RuleDateOrder, msgZh+"如确属该批次，须由管理员填写例外原因后关联。", msgEn+"if it really belongs to the lot, an administrator must bind it with an override reason", args...)
+	case reason == "":
+		return "", ruleErr(RuleDateOrder, msgZh+"如确属该批次，请填写例外原因，该原因会记入日志。", msgEn+"if it really belongs to the lot, give an override reason, which is recorded in the journal", args...)
+	}
+	return fmt.Sprintf("检测日期例外/test-date override: tested %s, lot %s %s (%d days before): %s", formatDay(tested), l.Code, l.ProducedOn, days, reason), nil
 }
 
 // BindReadingExternal binds a reading to a sample of another producer
@@ -254,7 +341,7 @@ func (db *DB) BindReadingExternal(ctx context.Context, actor Actor, readingID in
 			in := readingInspection(r)
 			in.ExternalEntity, in.ExternalCode = entity, code
 			return in, nil
-		})
+		}, nil)
 		return err
 	})
 	return out, err
@@ -281,4 +368,42 @@ func (db *DB) DiscardReading(ctx context.Context, actor Actor, id int64, reason 
 		_, err = tx.Record(ctx, "readings", id, "readings.discard", reason)
 		return err
 	})
+}
+
+// HomeReading is a pending reading Home lists: a positive nobody has bound
+// or discarded yet.
+type HomeReading struct {
+	ID         int64
+	TestedAt   time.Time
+	SampleNo   string
+	SampleName string
+	Item       string
+	Rate       *float64
+	Instrument string
+}
+
+// pendingPositives returns the pending readings whose verdict
+// (ReadingVerdict) is positive, newest first, at most limit, and how many
+// there are. The SQL only narrows the candidates (a superset); the verdict
+// is the Go rule's, the same as everywhere else.
+func (db *DB) pendingPositives(ctx context.Context, limit int) ([]HomeReading, int, error) {
+	rs, err := queryList(ctx, db, "SELECT "+readingCols+` FROM readings WHERE status = 'pending'
+		AND (NOT (control_delta_a IS NULL OR sample_delta_a IS NULL) OR rate IS NULL OR rate >= 49)
+		ORDER BY tested_at DESC, id DESC`, nil, scanReading)
+	if err != nil {
+		return nil, 0, fmt.Errorf("pending positive readings: %w", err)
+	}
+	var out []HomeReading
+	n := 0
+	for _, r := range rs {
+		if r.Verdict != "positive" {
+			continue
+		}
+		n++
+		if len(out) < limit {
+			out = append(out, HomeReading{ID: r.ID, TestedAt: r.TestedAt, SampleNo: r.SampleNo, SampleName: r.SampleName, Item: r.Item,
+				Rate: r.Rate, Instrument: strings.TrimSpace(r.Instrument + " " + r.Model)})
+		}
+	}
+	return out, n, nil
 }

@@ -2,10 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"suyuan/store/rules"
 )
 
 func d2Readings(n int) []ReadingInput {
@@ -128,7 +131,7 @@ func TestBindReading(t *testing.T) {
 func TestReadingWithoutTimeIsKeptNotDropped(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	admin, _ := db.CreateUser(ctx, SystemActor, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"})
+	admin, _ := db.CreateUser(ctx, systemActor, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"})
 	act := Actor{UserID: admin.ID, Username: "admin", Role: RoleAdmin}
 	rate := 61.5
 	r := ReadingInput{Instrument: "generic", RecordNo: "7", Channel: 2, Rate: &rate, Raw: "52 30 37 2c 36 31 2e 35"}
@@ -161,5 +164,113 @@ func TestReadingVerdictFromInstrumentText(t *testing.T) {
 		if got := readingVerdict(c.in); got != c.want {
 			t.Errorf("readingVerdict(%q) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+// TestReadingVerdictAtImport: a reading has its verdict the moment it is
+// stored (positive ≥ 50 %, from ΔA, from a rate or from the instrument's
+// text; suspect never passes), the same verdict binding it records, and a
+// positive pending reading is on Home until it is bound or discarded.
+func TestReadingVerdictAtImport(t *testing.T) {
+	s := newD2Site(t)
+	rs := d2Readings(7)
+	rs[0].ControlDeltaA, rs[0].SampleDeltaA = d2f(0.6), d2f(0.3) // exactly 50 %: positive
+	rs[1].ControlDeltaA, rs[1].SampleDeltaA = d2f(0.6), d2f(0.5) // 16.7 %: negative
+	rs[2].ControlDeltaA, rs[2].SampleDeltaA, rs[2].Rate = nil, nil, d2f(68)
+	rs[3].ControlDeltaA, rs[3].SampleDeltaA, rs[3].Rate = nil, nil, d2f(49.9)
+	rs[4].ControlDeltaA, rs[4].SampleDeltaA, rs[4].Result = nil, nil, "阳性"
+	rs[5].Suspect = true                                         // negative by rule, flagged: invalid
+	rs[6].ControlDeltaA, rs[6].SampleDeltaA = d2f(0.0), d2f(0.1) // control ΔA ≤ 0: invalid
+	want := []string{"positive", "negative", "positive", "negative", "positive", "invalid", "invalid"}
+	if _, _, err := s.db.ImportReadings(s.ctx, d2Tech, rs); err != nil {
+		t.Fatal(err)
+	}
+	pend, err := s.db.PendingReadings(s.ctx, ListQuery{})
+	if err != nil || len(pend) != len(want) {
+		t.Fatalf("pending %d %v", len(pend), err)
+	}
+	bySample := map[string]Reading{}
+	for i, r := range pend {
+		bySample[r.SampleNo] = r
+		if r.Verdict != want[i] || ReadingVerdict(rs[i]) != want[i] {
+			t.Errorf("reading %s: verdict %q (ReadingVerdict %q), want %q", r.SampleNo, r.Verdict, ReadingVerdict(rs[i]), want[i])
+		}
+	}
+	h, err := s.db.HomeSummary(s.ctx, d2Day(t, "2026-11-28"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.PositiveReadingsCount != 3 || len(h.PositiveReadings) != 3 || h.PendingReadings != 7 {
+		t.Fatalf("home: %d positive pending %+v of %d", h.PositiveReadingsCount, h.PositiveReadings, h.PendingReadings)
+	}
+	if h.PositiveReadings[0].SampleNo != "S004" || h.PositiveReadings[2].SampleNo != "S000" {
+		t.Errorf("home positives not newest first: %+v", h.PositiveReadings)
+	}
+	// Binding records the verdict shown at import; binding and discarding
+	// take positives off Home.
+	lot := s.harvest(s.plotID, "2026-11-27", 10, false)
+	for _, no := range []string{"S000", "S003", "S005"} {
+		ins, err := s.db.BindReading(s.ctx, d2Tech, bySample[no].ID, s.lot(lot).Code)
+		if err != nil || ins.Verdict != bySample[no].Verdict {
+			t.Fatalf("bind %s: verdict %q, shown %q, %v", no, ins.Verdict, bySample[no].Verdict, err)
+		}
+	}
+	if err := s.db.DiscardReading(s.ctx, d2Tech, bySample["S002"].ID, "重复测定"); err != nil {
+		t.Fatal(err)
+	}
+	h, _ = s.db.HomeSummary(s.ctx, d2Day(t, "2026-11-28"))
+	if h.PositiveReadingsCount != 1 || h.PositiveReadings[0].SampleNo != "S004" {
+		t.Fatalf("home after bind/discard: %+v", h.PositiveReadings)
+	}
+}
+
+// TestBindTestDateRule: a reading tested more than BindTestDateLimit days
+// before the lot's harvest date is refused for a technician and for an
+// administrator without a reason; an administrator's reason binds it and
+// is in the journal entry of the bind. Up to the limit needs nothing.
+func TestBindTestDateRule(t *testing.T) {
+	s := newD2Site(t)
+	old := d2Readings(3)
+	old[0].TestedAt = time.Date(2021, 3, 1, 2, 0, 0, 0, time.UTC)   // years before the lot
+	old[1].TestedAt = time.Date(2026, 11, 12, 2, 0, 0, 0, time.UTC) // 8 days before
+	old[2].TestedAt = time.Date(2026, 11, 13, 2, 0, 0, 0, time.UTC) // 7 days before: field sample, allowed
+	if _, _, err := s.db.ImportReadings(s.ctx, d2Tech, old); err != nil {
+		t.Fatal(err)
+	}
+	pend, _ := s.db.PendingReadings(s.ctx, ListQuery{})
+	lot := s.harvest(s.plotID, "2026-11-20", 10, false)
+	code := s.lot(lot).Code
+	for _, r := range pend[:2] {
+		for _, c := range []struct {
+			who    Actor
+			reason string
+		}{{d2Tech, ""}, {d2Tech, "确属该批次"}, {d2Admin, ""}, {d2Admin, "  "}} {
+			_, err := s.db.BindReadingOverride(s.ctx, c.who, r.ID, code, c.reason)
+			if !rules.IsRule(err, RuleDateOrder) {
+				t.Fatalf("reading %s by %s, reason %q: %v", r.TestedAt, c.who.Role, c.reason, err)
+			}
+			var ue interface{ UserMessage(string) string }
+			if !errors.As(err, &ue) || !strings.Contains(ue.UserMessage("zh"), code) || !strings.Contains(ue.UserMessage("en"), "days before") {
+				t.Errorf("message: %v", err)
+			}
+		}
+		if got, _ := s.db.ReadingByID(s.ctx, r.ID); got.Status != "pending" {
+			t.Fatalf("refused bind changed the reading: %+v", got)
+		}
+	}
+	if _, err := s.db.BindReading(s.ctx, d2Tech, pend[2].ID, code); err != nil {
+		t.Fatalf("7 days before: %v", err)
+	}
+	ins, err := s.db.BindReadingOverride(s.ctx, d2Admin, pend[0].ID, code, "样品冷藏保存，仪器时钟未校准")
+	if err != nil || ins.LotID != lot {
+		t.Fatalf("admin override: %+v %v", ins, err)
+	}
+	hist, err := s.db.History(s.ctx, "readings", pend[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := hist[len(hist)-1]
+	if last.Kind != "readings.bind" || !strings.Contains(last.Reason, "样品冷藏保存，仪器时钟未校准") || !strings.Contains(last.Reason, "2021-03-01") {
+		t.Fatalf("journal entry %+v", last)
 	}
 }

@@ -188,6 +188,10 @@ type HomeSummary struct {
 	CertificationsExpiring []Certification60 // 三品一标 expiring within 60 days (or expired)
 	IncompleteProducts     []string          // products with missing records in the last 6 months
 	PendingReadings        int
+	// PositiveReadings are pending readings whose verdict is positive
+	// (store.ReadingVerdict), newest first: shown until bound or discarded.
+	PositiveReadings      []HomeReading
+	PositiveReadingsCount int
 	// Unsynced is filled by the sync package (the store does not know what
 	// the platform has acknowledged); -1 means "not computed".
 	Unsynced int
@@ -304,6 +308,9 @@ func (db *DB) HomeSummary(ctx context.Context, on time.Time) (HomeSummary, error
 		}
 	}
 	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM readings WHERE status = 'pending'").Scan(&h.PendingReadings); err != nil {
+		return h, err
+	}
+	if h.PositiveReadings, h.PositiveReadingsCount, err = db.pendingPositives(ctx, homeListLimit); err != nil {
 		return h, err
 	}
 	return h, nil

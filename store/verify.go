@@ -2,10 +2,22 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
+	"sort"
 	"strconv"
+	"strings"
+
+	"sync"
+	"time"
+	"unicode/utf8"
 )
 
 // Problem is one finding of Verify, in both languages.
@@ -20,6 +32,7 @@ type Problem struct {
 type VerifyReport struct {
 	Entries  int64     // journal entries checked
 	Rows     int64     // domain rows checked against the journal
+	Receipts int64     // platform receipts checked against the chain
 	HeadSeq  int64     // last entry
 	HeadHash string    // its hash: the fingerprint of the whole history
 	Problems []Problem // empty when the file is sound; the first is the earliest found
@@ -32,58 +45,219 @@ func (r *VerifyReport) OK() bool { return len(r.Problems) == 0 }
 // a tampered file could otherwise produce millions of lines.
 const maxProblems = 100
 
+// verifyMmap is the memory map Verify asks SQLite for on its connection: the
+// journal rows a table's rows point at are read in near-random order, and
+// through SQLite's small page cache every miss was a pread system call
+// (a third of Verify's time on a 1M-entry file). The mapping is released
+// when Verify ends.
+const verifyMmap = 1 << 30
+
 // Verify checks the SQLite file's integrity and references (foreign keys),
-// the journal's append-only triggers, the hash chain from the first entry to the last (gapless seq,
-// each prev_hash equal to the previous hash, each hash recomputed), and that
+// the journal's append-only triggers, the hash chain from the first entry to
+// the last (gapless seq, each prev_hash equal to the previous hash, each hash
+// recomputed), that every platform receipt's chain hash is still the hash of
+// the entry it names (a receipt is evidence that entry existed: an entry
+// deleted after it was uploaded is found even when the chain before it is
+// intact), that the upload cursor is not beyond the chain head, and that
 // every row of every journaled table (a table with a jseq column) is exactly
-// what its latest journal entry says. It streams, so memory stays flat on
-// large files. progress, if not nil, is called with the entries checked so far.
+// what its latest journal entry says.
+//
+// It reads the journal once in seq order and each table once in id order,
+// on separate read connections that run at the same time (SQLite's
+// quick_check on a third), each in one read transaction over the same
+// snapshot (the connections' chain heads are compared and the snapshot is
+// taken again if a write came in between). The journal pass keeps, per
+// record, the seq and a 64-bit digest (SHA-256, truncated) of its latest
+// entry's payload; the table pass keeps each row's jseq and the digest of its
+// canonical JSON; the two are compared at the end, and a row whose digest
+// differs is compared in full (a column added by a later migration and still
+// at its default is not a change). Memory is about 40 bytes per record
+// (40 MB for a million); nothing else grows with the file. progress, if not
+// nil, is called with the entries checked so far (from another goroutine).
 func (db *DB) Verify(ctx context.Context, progress func(done int64)) (*VerifyReport, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	rep := &VerifyReport{}
+	var mu sync.Mutex // guards rep.Problems across the passes
 	add := func(p Problem) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(rep.Problems) >= maxProblems {
+			return false
+		}
 		rep.Problems = append(rep.Problems, p)
 		return len(rep.Problems) < maxProblems
 	}
-	conn, err := db.r.Conn(ctx)
+	main, rowsConn, err := db.verifyConns(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer conn.Close()
-	// One read transaction: every check below sees the same snapshot.
-	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
-		return nil, err
+	defer main.release()
+	if rowsConn != main {
+		defer rowsConn.release()
 	}
-	defer conn.ExecContext(context.Background(), "ROLLBACK")
 
-	var ic string
-	if err := conn.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&ic); err != nil {
-		return nil, fmt.Errorf("quick_check: %w", err)
-	}
-	if ic != "ok" {
-		add(Problem{Zh: "SQLite 文件结构损坏：" + ic, En: "SQLite file structure is damaged: " + ic})
-	}
+	// SQLite's own structure check reads every page; it needs no snapshot
+	// shared with the others, so it runs on its own connection.
+	var qcProblem *Problem
+	var wg sync.WaitGroup
+	var qcErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		qcProblem, qcErr = db.quickCheckPass(ctx)
+	}()
+
 	for _, trg := range []string{"journal_no_update", "journal_no_delete"} {
 		var n int
-		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name=?", trg).Scan(&n); err != nil {
+		if err := main.c.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name=?", trg).Scan(&n); err != nil {
 			return nil, err
 		}
 		if n == 0 {
 			add(Problem{Zh: "日志保护触发器 " + trg + " 被删除", En: "journal protection trigger " + trg + " was removed"})
 		}
 	}
+	tables, err := journaledTables(ctx, main.c)
+	if err != nil {
+		return nil, err
+	}
+	idx, err := newRefIndex(ctx, main.c, tables)
+	if err != nil {
+		return nil, err
+	}
+
+	// The table pass runs beside the journal pass.
+	var rowErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for _, t := range idx.tables {
+			if err := scanTableRows(ctx, rowsConn.c, t, rep, &mu); err != nil {
+				rowErr = err
+				cancel()
+				return
+			}
+		}
+	}()
+	chainErr := verifyChain(ctx, main.c, rep, add, progress, idx)
+	if chainErr != nil {
+		cancel()
+	}
+	wg.Wait()
+	for _, err := range []error{chainErr, rowErr, qcErr} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	if qcProblem != nil {
+		mu.Lock()
+		rep.Problems = append([]Problem{*qcProblem}, rep.Problems...)
+		mu.Unlock()
+	}
 
 	// References (Open checks them only after a migration).
+	if err := verifyForeignKeys(ctx, main.c, add); err != nil {
+		return nil, err
+	}
+	if err := verifySyncEvidence(ctx, main.c, rep, add); err != nil {
+		return nil, err
+	}
+	for _, t := range idx.tables {
+		if err := compareTable(ctx, main.c, t, add); err != nil {
+			return nil, err
+		}
+	}
+	if len(rep.Problems) > maxProblems {
+		rep.Problems = rep.Problems[:maxProblems]
+	}
+	if progress != nil {
+		progress(rep.Entries)
+	}
+	return rep, nil
+}
+
+// verifyConn is a read connection inside one read transaction.
+type verifyConn struct{ c *sql.Conn }
+
+func (v *verifyConn) release() {
+	_, _ = v.c.ExecContext(context.Background(), "ROLLBACK")
+	_, _ = v.c.ExecContext(context.Background(), "PRAGMA mmap_size=0")
+	v.c.Close()
+}
+
+// beginRead takes a read connection, maps the file and starts a read
+// transaction, returning the chain head its snapshot sees.
+func (db *DB) beginRead(ctx context.Context) (*verifyConn, int64, error) {
+	c, err := db.r.Conn(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	_, _ = c.ExecContext(ctx, "PRAGMA mmap_size="+strconv.Itoa(verifyMmap))
+	v := &verifyConn{c: c}
+	if _, err := c.ExecContext(ctx, "BEGIN"); err != nil {
+		c.Close()
+		return nil, 0, err
+	}
+	var head int64
+	// The first read fixes the transaction's snapshot.
+	if err := c.QueryRowContext(ctx, "SELECT coalesce(max(seq),0) FROM journal").Scan(&head); err != nil {
+		v.release()
+		return nil, 0, fmt.Errorf("journal head: %w", err)
+	}
+	return v, head, nil
+}
+
+// verifyConns returns two read transactions on the same snapshot: every
+// write of a journaled table appends to the journal in the same
+// transaction, so equal chain heads mean equal journaled data. After a few
+// attempts with writes coming in between, both passes share one connection.
+func (db *DB) verifyConns(ctx context.Context) (main, rows *verifyConn, err error) {
+	main, head, err := db.beginRead(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for range 5 {
+		r, h, err := db.beginRead(ctx)
+		if err != nil {
+			break
+		}
+		if h == head {
+			return main, r, nil
+		}
+		r.release()
+	}
+	return main, main, nil
+}
+
+// quickCheckPass runs PRAGMA quick_check on its own read connection.
+func (db *DB) quickCheckPass(ctx context.Context) (*Problem, error) {
+	c, err := db.r.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	var ic string
+	if err := c.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&ic); err != nil {
+		return nil, fmt.Errorf("quick_check: %w", err)
+	}
+	if ic != "ok" {
+		return &Problem{Zh: "SQLite 文件结构损坏：" + ic, En: "SQLite file structure is damaged: " + ic}, nil
+	}
+	return nil, nil
+}
+
+func verifyForeignKeys(ctx context.Context, conn *sql.Conn, add func(Problem) bool) error {
 	fk, err := conn.QueryContext(ctx, "PRAGMA foreign_key_check")
 	if err != nil {
-		return nil, fmt.Errorf("foreign_key_check: %w", err)
+		return fmt.Errorf("foreign_key_check: %w", err)
 	}
+	defer fk.Close()
 	for fk.Next() {
 		var table, parent string
 		var rowid sql.NullInt64
 		var fkid int64
 		if err := fk.Scan(&table, &rowid, &parent, &fkid); err != nil {
-			fk.Close()
-			return nil, err
+			return err
 		}
 		ref := table + ":" + strconv.FormatInt(rowid.Int64, 10)
 		if !add(Problem{Ref: ref,
@@ -92,76 +266,186 @@ func (db *DB) Verify(ctx context.Context, progress func(done int64)) (*VerifyRep
 			break
 		}
 	}
-	fk.Close()
-	if err := fk.Err(); err != nil {
-		return nil, err
-	}
+	return fk.Err()
+}
 
+// verifyChain walks the journal once in seq order and checks every link,
+// noting for each record of a journaled table its latest entry.
+func verifyChain(ctx context.Context, conn *sql.Conn, rep *VerifyReport, add func(Problem) bool, progress func(int64), idx *refIndex) error {
 	rows, err := conn.QueryContext(ctx, "SELECT "+entryCols+" FROM journal ORDER BY seq")
 	if err != nil {
-		return nil, fmt.Errorf("read journal: %w", err)
+		return fmt.Errorf("read journal: %w", err)
 	}
+	defer rows.Close()
+	var h chainHasher
+	var e rawEntry
 	prevHash, want := genesisHash, int64(1)
 	for rows.Next() {
-		e, err := scanEntry(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
+		if err := rows.Scan(&e.seq, &e.at, &e.actor, &e.kind, &e.ref, &e.payload, &e.reason, &e.supersedes, &e.prevHash, &e.hash); err != nil {
+			return err
 		}
 		rep.Entries++
 		ok := true
 		switch {
-		case e.Seq != want:
-			ok = add(Problem{Seq: e.Seq, Ref: e.Ref,
-				Zh: fmt.Sprintf("日志第 %d 条缺失或顺序被改动（此处出现第 %d 条）", want, e.Seq),
-				En: fmt.Sprintf("journal entry %d is missing or out of order (found %d here)", want, e.Seq)})
-		case e.PrevHash != prevHash:
-			ok = add(Problem{Seq: e.Seq, Ref: e.Ref,
-				Zh: fmt.Sprintf("日志第 %d 条与前一条的链接不符（前一条被修改、删除或重排）", e.Seq),
-				En: fmt.Sprintf("journal entry %d does not link to the entry before it (that entry was edited, deleted or reordered)", e.Seq)})
-		case entryHash(&e) != e.Hash:
-			ok = add(Problem{Seq: e.Seq, Ref: e.Ref,
-				Zh: fmt.Sprintf("日志第 %d 条的内容被修改（哈希不符）", e.Seq),
-				En: fmt.Sprintf("journal entry %d was edited (hash mismatch)", e.Seq)})
+		case e.seq != want:
+			ok = add(Problem{Seq: e.seq, Ref: e.ref,
+				Zh: fmt.Sprintf("日志第 %d 条缺失或顺序被改动（此处出现第 %d 条）", want, e.seq),
+				En: fmt.Sprintf("journal entry %d is missing or out of order (found %d here)", want, e.seq)})
+		case e.prevHash != prevHash:
+			ok = add(Problem{Seq: e.seq, Ref: e.ref,
+				Zh: fmt.Sprintf("日志第 %d 条与前一条的链接不符（前一条被修改、删除或重排）", e.seq),
+				En: fmt.Sprintf("journal entry %d does not link to the entry before it (that entry was edited, deleted or reordered)", e.seq)})
+		default:
+			match, err := h.matches(&e)
+			if err != nil {
+				return err
+			}
+			if !match {
+				ok = add(Problem{Seq: e.seq, Ref: e.ref,
+					Zh: fmt.Sprintf("日志第 %d 条的内容被修改（哈希不符）", e.seq),
+					En: fmt.Sprintf("journal entry %d was edited (hash mismatch)", e.seq)})
+			}
 		}
 		if !ok {
-			break
+			return nil
 		}
-		prevHash, want = e.Hash, e.Seq+1
-		rep.HeadSeq, rep.HeadHash = e.Seq, e.Hash
+		idx.noteEntry(e.ref, e.seq, e.payload)
+		prevHash, want = e.hash, e.seq+1
+		rep.HeadSeq, rep.HeadHash = e.seq, e.hash
 		if progress != nil && rep.Entries%10000 == 0 {
 			progress(rep.Entries)
 		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(rep.Problems) >= maxProblems {
-		return rep, nil
-	}
+	return rows.Err()
+}
 
-	tables, err := journaledTables(ctx, conn)
+// rawEntry is a journal row as stored, for the chain walk: the time stays
+// text (it is hashed as text) and nothing is copied.
+type rawEntry struct {
+	seq                                                   int64
+	at, actor, kind, ref, payload, reason, prevHash, hash string
+	supersedes                                            sql.NullInt64
+}
+
+// chainHasher recomputes entryHash without allocating: one reused buffer,
+// one-shot SHA-256, hex into an array. TestChainHasherMatchesEntryHash keeps
+// it byte-for-byte equal to entryHash.
+type chainHasher struct {
+	buf []byte
+	hex [64]byte
+}
+
+func (h *chainHasher) field(s string) {
+	h.buf = strconv.AppendInt(h.buf, int64(len(s)), 10)
+	h.buf = append(h.buf, ':')
+	h.buf = append(h.buf, s...)
+	h.buf = append(h.buf, '\n')
+}
+
+// sum returns the hex hash of e; the result is valid until the next call.
+func (h *chainHasher) sum(e *rawEntry) ([]byte, error) {
+	at := e.at
+	// entryHash hashes the parsed time formatted again: the stored text is
+	// that exactly when it parses and has the fixed width (the hour of the
+	// layout would also accept one digit).
+	t, err := time.Parse(timeFormat, at)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("entry %d: bad time %q: %w", e.seq, at, err)
 	}
-	for _, t := range tables {
-		if err := verifyTable(ctx, conn, t, rep, add); err != nil {
-			return nil, err
+	if len(at) != len(timeFormat) {
+		at = t.UTC().Format(timeFormat)
+	}
+	h.buf = append(h.buf[:0], "suyuan-journal-v1\x00"...)
+	h.field(e.prevHash)
+	var num [20]byte
+	h.field(string(strconv.AppendInt(num[:0], e.seq, 10)))
+	h.field(at)
+	h.field(e.actor)
+	h.field(e.kind)
+	h.field(e.ref)
+	h.field(e.payload)
+	h.field(e.reason)
+	if e.supersedes.Valid && e.supersedes.Int64 > 0 {
+		h.field(string(strconv.AppendInt(num[:0], e.supersedes.Int64, 10)))
+	} else {
+		h.field("")
+	}
+	s := sha256.Sum256(h.buf)
+	hex.Encode(h.hex[:], s[:])
+	return h.hex[:], nil
+}
+
+func (h *chainHasher) matches(e *rawEntry) (bool, error) {
+	got, err := h.sum(e)
+	if err != nil {
+		return false, err
+	}
+	return string(got) == e.hash, nil
+}
+
+// verifySyncEvidence checks what the platform's receipts say about the
+// journal: each receipt names its last entry and that entry's chain hash, so
+// the entry must still exist with that hash; and the upload cursor (entries
+// up to it are settled) cannot be beyond the chain head. A deleted tail —
+// entry and row removed together, the chain before it intact — passes every
+// other check; the receipts are what still testify to it.
+func verifySyncEvidence(ctx context.Context, conn *sql.Conn, rep *VerifyReport, add func(Problem) bool) error {
+	var n int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN ('upload_receipts','sync_state')").Scan(&n); err != nil {
+		return fmt.Errorf("sync tables: %w", err)
+	}
+	if n < 2 {
+		return nil // a file from before sync existed
+	}
+	var head int64
+	if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(seq),0) FROM journal").Scan(&head); err != nil {
+		return fmt.Errorf("journal head: %w", err)
+	}
+	rows, err := conn.QueryContext(ctx, `SELECT r.platform_id, r.last_seq, r.chain_hash, j.hash FROM upload_receipts r
+		LEFT JOIN journal j ON j.seq = r.last_seq ORDER BY r.last_seq, r.id`)
+	if err != nil {
+		return fmt.Errorf("read receipts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid, chain string
+		var last int64
+		var h sql.NullString
+		if err := rows.Scan(&pid, &last, &chain, &h); err != nil {
+			return err
 		}
-		if len(rep.Problems) >= maxProblems {
-			break
+		rep.Receipts++
+		var p *Problem
+		switch {
+		case !h.Valid:
+			q := receiptMissingProblem(pid, last, head)
+			p = &q
+		case h.String != chain:
+			q := receiptMismatchProblem(pid, last)
+			p = &q
+		}
+		if p != nil && !add(*p) {
+			return nil
 		}
 	}
-	if progress != nil {
-		progress(rep.Entries)
+	if err := rows.Err(); err != nil {
+		return err
 	}
-	return rep, nil
+	var cursor int64
+	if err := conn.QueryRowContext(ctx, "SELECT cursor FROM sync_state WHERE id = 1").Scan(&cursor); err != nil && err != sql.ErrNoRows {
+		return fmt.Errorf("sync cursor: %w", err)
+	}
+	if cursor > head {
+		add(cursorAheadProblem(cursor, head))
+	}
+	return nil
 }
 
 // journaledTables lists the tables whose rows are journaled: those with a
 // jseq column.
-func journaledTables(ctx context.Context, conn *sql.Conn) ([]string, error) {
+func journaledTables(ctx context.Context, conn interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}) ([]string, error) {
 	rows, err := conn.QueryContext(ctx, `SELECT m.name FROM sqlite_master m, pragma_table_info(m.name) p
 		WHERE m.type='table' AND p.name='jseq' ORDER BY m.name`)
 	if err != nil {
@@ -179,117 +463,210 @@ func journaledTables(ctx context.Context, conn *sql.Conn) ([]string, error) {
 	return out, rows.Err()
 }
 
-func verifyTable(ctx context.Context, conn *sql.Conn, table string, rep *VerifyReport, add func(Problem) bool) error {
-	// Every row must equal the payload of the latest entry for its ref.
-	rows, err := conn.QueryContext(ctx, "SELECT * FROM "+quoteIdent(table)+" ORDER BY id")
-	if err != nil {
-		return fmt.Errorf("read %s: %w", table, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	idIdx := -1
+// rowEncoder writes a row of one table as canonical JSON (the bytes
+// CanonicalJSON gives for the map scanPayload builds) into a reused buffer:
+// the keys are sorted once per table, not once per row, and strings and
+// numbers are appended without an encoder per value.
+// TestRowEncoderMatchesCanonicalJSON keeps the two identical.
+type rowEncoder struct {
+	cols   []string
+	order  []int    // indexes into cols, sorted by name, jseq left out
+	prefix [][]byte // `{"name":` or `,"name":` per order position
+	idIdx  int
+	jseq   int
+	buf    []byte
+}
+
+func newRowEncoder(cols []string) *rowEncoder {
+	r := &rowEncoder{cols: cols, idIdx: -1, jseq: -1}
 	for i, c := range cols {
-		if c == "id" {
-			idIdx = i
+		switch c {
+		case "jseq":
+			r.jseq = i
+			continue
+		case "id":
+			r.idIdx = i
 		}
+		r.order = append(r.order, i)
 	}
-	if idIdx < 0 {
-		return fmt.Errorf("journaled table %s has no id column", table)
-	}
-	defaults, err := columnDefaults(ctx, conn, table)
-	if err != nil {
-		return err
-	}
-	latest, err := conn.PrepareContext(ctx, "SELECT seq, payload FROM journal WHERE ref = ? ORDER BY seq DESC LIMIT 1")
-	if err != nil {
-		return err
-	}
-	defer latest.Close()
-	for rows.Next() {
-		payload, jseq, id, err := scanPayload(rows)
-		if err != nil {
-			return fmt.Errorf("read %s: %w", table, err)
+	sort.SliceStable(r.order, func(a, b int) bool { return cols[r.order[a]] < cols[r.order[b]] })
+	for k, i := range r.order {
+		p := []byte{','}
+		if k == 0 {
+			p = []byte{'{'}
 		}
-		rep.Rows++
-		ref := table + ":" + strconv.FormatInt(id, 10)
-		var seq int64
-		var jp string
-		err = latest.QueryRowContext(ctx, ref).Scan(&seq, &jp)
-		switch {
-		case err == sql.ErrNoRows:
-			if !add(Problem{Ref: ref, Zh: "记录 " + ref + " 没有任何日志条目（绕过程序直接写入）", En: "record " + ref + " has no journal entry (written behind the app's back)"}) {
-				return nil
+		p = jsonAppendString(p, cols[i])
+		r.prefix = append(r.prefix, append(p, ':'))
+	}
+	return r
+}
+
+// encode returns the row's canonical JSON, valid until the next call. ok is
+// false for a value the fast path does not handle (the caller then uses
+// CanonicalJSON).
+func (r *rowEncoder) encode(vals []any) ([]byte, bool) {
+	b := r.buf[:0]
+	if len(r.order) == 0 {
+		b = append(b, '{')
+	}
+	for k, i := range r.order {
+		b = append(b, r.prefix[k]...)
+		switch x := vals[i].(type) {
+		case nil:
+			b = append(b, "null"...)
+		case int64:
+			b = strconv.AppendInt(b, x, 10)
+		case float64:
+			if math.IsInf(x, 0) || math.IsNaN(x) {
+				return nil, false
 			}
-		case err != nil:
-			return err
-		case seq != jseq:
-			if !add(Problem{Seq: seq, Ref: ref, Zh: fmt.Sprintf("记录 %s 指向第 %d 条日志，但最新一条是第 %d 条", ref, jseq, seq), En: fmt.Sprintf("record %s points at journal entry %d but its latest entry is %d", ref, jseq, seq)}) {
-				return nil
+			b = jsonAppendFloat(b, x)
+		case string:
+			b = jsonAppendString(b, x)
+		case []byte:
+			b = append(b, '"')
+			b = base64.StdEncoding.AppendEncode(b, x)
+			b = append(b, '"')
+		default:
+			return nil, false
+		}
+	}
+	b = append(b, '}')
+	r.buf = b
+	return b, true
+}
+
+// slow is the reference encoding of the row (CanonicalJSON of the map).
+func (r *rowEncoder) slow(vals []any) ([]byte, error) {
+	m := make(map[string]any, len(r.order))
+	for _, i := range r.order {
+		m[r.cols[i]] = vals[i]
+	}
+	return CanonicalJSON(m)
+}
+
+// jsonAppendString appends s as encoding/json writes it with HTML escaping
+// off, after CanonicalJSON's replacement of each invalid UTF-8 byte by a
+// literal U+FFFD.
+func jsonAppendString(dst []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' {
+				i++
+				continue
 			}
-		case jp != string(payload) && !addedColumnsOnly(payload, []byte(jp), defaults):
-			if !add(Problem{Seq: seq, Ref: ref, Zh: fmt.Sprintf("记录 %s 与日志第 %d 条不符（被直接修改）", ref, seq), En: fmt.Sprintf("record %s differs from journal entry %d (edited behind the app's back)", ref, seq)}) {
-				return nil
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
 			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, "\uFFFD"...)
+			i++
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// jsonAppendFloat appends f as encoding/json writes a float64 (finite f).
+func jsonAppendFloat(dst []byte, f float64) []byte {
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	n0 := len(dst)
+	dst = strconv.AppendFloat(dst, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 -> e-9, as encoding/json does.
+		n := len(dst)
+		if n-n0 >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
+			dst[n-2] = dst[n-1]
+			dst = dst[:n-1]
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	// Every ref the journal knows for this table must still have its row.
-	missing, err := conn.QueryContext(ctx, `SELECT j.ref, max(j.seq) FROM journal j
-		WHERE j.ref >= ? AND j.ref < ? GROUP BY j.ref
-		HAVING NOT EXISTS (SELECT 1 FROM `+quoteIdent(table)+` t WHERE t.id = CAST(substr(j.ref, ?) AS INTEGER))
-		ORDER BY max(j.seq) LIMIT ?`, table+":", table+";", len(table)+2, maxProblems)
-	if err != nil {
-		return fmt.Errorf("check deleted rows of %s: %w", table, err)
-	}
-	defer missing.Close()
-	for missing.Next() {
-		var ref string
-		var seq int64
-		if err := missing.Scan(&ref, &seq); err != nil {
-			return err
-		}
-		if !add(Problem{Seq: seq, Ref: ref, Zh: "记录 " + ref + " 已被删除（日志中仍有记载）", En: "record " + ref + " was deleted (the journal still records it)"}) {
-			return nil
-		}
-	}
-	return missing.Err()
+	return dst
 }
 
 // columnDefaults returns each column's default as the canonical JSON value a
 // row would hold when the column was added by a later migration (for
 // example "0" or "\"\"" or "null").
-func columnDefaults(ctx context.Context, conn *sql.Conn, table string) (map[string]string, error) {
+func columnDefaults(ctx context.Context, conn interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, table string) (map[string]string, error) {
 	rows, err := conn.QueryContext(ctx, "SELECT name, dflt_value FROM pragma_table_info(?)", table)
 	if err != nil {
 		return nil, fmt.Errorf("columns of %s: %w", table, err)
 	}
-	defer rows.Close()
-	out := map[string]string{}
+	type col struct {
+		name string
+		dflt sql.NullString
+	}
+	var cols []col
 	for rows.Next() {
-		var name string
-		var dflt sql.NullString
-		if err := rows.Scan(&name, &dflt); err != nil {
+		var c col
+		if err := rows.Scan(&c.name, &c.dflt); err != nil {
+			rows.Close()
 			return nil, err
 		}
+		cols = append(cols, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, c := range cols {
 		// Evaluate the default expression to get its value and type exactly
 		// as a row would store it.
-		if !dflt.Valid {
-			out[name] = "null"
+		if !c.dflt.Valid {
+			out[c.name] = "null"
 			continue
 		}
 		var v any
-		if err := conn.QueryRowContext(ctx, "SELECT "+dflt.String).Scan(&v); err != nil {
+		if err := conn.QueryRowContext(ctx, "SELECT "+c.dflt.String).Scan(&v); err != nil {
 			continue // not a constant: a row can never match it silently
 		}
 		b, err := CanonicalJSON(map[string]any{"v": v})
 		if err != nil {
 			continue
 		}
-		out[name] = string(b[len(`{"v":`) : len(b)-1])
+		out[c.name] = string(b[len(`{"v":`) : len(b)-1])
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // addedColumnsOnly reports whether a row differs from its journal payload
@@ -316,4 +693,227 @@ func addedColumnsOnly(row, journal []byte, defaults map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// refIndex is what the journal pass and the table pass found, per record of
+// each journaled table, for compareTable.
+type refIndex struct {
+	tables []*tableRefs
+	byName map[string]*tableRefs
+	buf    []byte
+}
+
+// entrySlot is a record's latest journal entry: its seq and payload digest.
+type entrySlot struct {
+	seq int64
+	dig uint64
+}
+
+// rowSlot is a row as the table pass read it.
+type rowSlot struct {
+	jseq    int64
+	dig     uint64
+	present bool
+}
+
+// tableRefs holds the slots of one table, by id: in slices for ids 1..max(id)
+// when the ids are that dense, in maps for the rest.
+type tableRefs struct {
+	name      string
+	entries   []entrySlot
+	entryMore map[int64]entrySlot
+	badRefs   map[string]int64 // refs whose id part is not a number: latest seq
+	rows      []rowSlot
+	rowMore   map[int64]rowSlot
+}
+
+// maxDenseIDs bounds the slices: ids beyond it (a sparse or tampered table)
+// go to the maps.
+const maxDenseIDs = 1 << 26
+
+func newRefIndex(ctx context.Context, conn *sql.Conn, tables []string) (*refIndex, error) {
+	idx := &refIndex{byName: map[string]*tableRefs{}}
+	for _, name := range tables {
+		var maxID int64
+		if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(id),0) FROM "+quoteIdent(name)).Scan(&maxID); err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		n := min(max(maxID, 0), maxDenseIDs)
+		t := &tableRefs{name: name, entries: make([]entrySlot, n+1), rows: make([]rowSlot, n+1),
+			entryMore: map[int64]entrySlot{}, rowMore: map[int64]rowSlot{}, badRefs: map[string]int64{}}
+		idx.tables = append(idx.tables, t)
+		idx.byName[name] = t
+	}
+	return idx, nil
+}
+
+// digest is the first 64 bits of SHA-256 of b: finding a row that differs
+// from a payload but has the same digest is a 2^64 search.
+func digest(b []byte) uint64 {
+	s := sha256.Sum256(b)
+	return binary.LittleEndian.Uint64(s[:8])
+}
+
+// noteEntry records that entry seq is (so far) the latest for ref.
+func (idx *refIndex) noteEntry(ref string, seq int64, payload string) {
+	i := strings.IndexByte(ref, ':')
+	if i < 0 {
+		return
+	}
+	t := idx.byName[ref[:i]]
+	if t == nil {
+		return
+	}
+	id, err := strconv.ParseInt(ref[i+1:], 10, 64)
+	if err != nil {
+		t.badRefs[ref] = seq
+		return
+	}
+	idx.buf = append(idx.buf[:0], payload...)
+	s := entrySlot{seq: seq, dig: digest(idx.buf)}
+	if id > 0 && id < int64(len(t.entries)) {
+		t.entries[id] = s
+	} else {
+		t.entryMore[id] = s
+	}
+}
+
+// scanTableRows reads every row of t once and notes its jseq and the digest
+// of its canonical JSON.
+func scanTableRows(ctx context.Context, conn *sql.Conn, t *tableRefs, rep *VerifyReport, mu *sync.Mutex) error {
+	rows, err := conn.QueryContext(ctx, "SELECT * FROM "+quoteIdent(t.name)+" ORDER BY id")
+	if err != nil {
+		return fmt.Errorf("read %s: %w", t.name, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return err
+	}
+	enc := newRowEncoder(cols)
+	if enc.idIdx < 0 {
+		return fmt.Errorf("journaled table %s has no id column", t.name)
+	}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var n int64
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return fmt.Errorf("read %s: %w", t.name, err)
+		}
+		n++
+		id, _ := vals[enc.idIdx].(int64)
+		var jseq int64
+		if enc.jseq >= 0 {
+			jseq, _ = vals[enc.jseq].(int64)
+		}
+		payload, ok := enc.encode(vals)
+		if !ok {
+			if payload, err = enc.slow(vals); err != nil {
+				return fmt.Errorf("read %s: %w", t.name, err)
+			}
+		}
+		s := rowSlot{jseq: jseq, dig: digest(payload), present: true}
+		if id > 0 && id < int64(len(t.rows)) {
+			t.rows[id] = s
+		} else {
+			t.rowMore[id] = s
+		}
+	}
+	mu.Lock()
+	rep.Rows += n
+	mu.Unlock()
+	return rows.Err()
+}
+
+// compareTable reports every difference between t's rows and the journal:
+// a row without an entry, a row not pointing at its latest entry, a row that
+// says something else than that entry, an entry whose row is gone.
+func compareTable(ctx context.Context, conn *sql.Conn, t *tableRefs, add func(Problem) bool) error {
+	var defaults map[string]string
+	check := func(id int64, e entrySlot, r rowSlot) (bool, error) {
+		ref := t.name + ":" + strconv.FormatInt(id, 10)
+		switch {
+		case !r.present && e.seq == 0:
+			return true, nil
+		case !r.present:
+			return add(Problem{Seq: e.seq, Ref: ref, Zh: "记录 " + ref + " 已被删除（日志中仍有记载）", En: "record " + ref + " was deleted (the journal still records it)"}), nil
+		case e.seq == 0:
+			return add(Problem{Ref: ref, Zh: "记录 " + ref + " 没有任何日志条目（绕过程序直接写入）", En: "record " + ref + " has no journal entry (written behind the app's back)"}), nil
+		case e.seq != r.jseq:
+			return add(Problem{Seq: e.seq, Ref: ref, Zh: fmt.Sprintf("记录 %s 指向第 %d 条日志，但最新一条是第 %d 条", ref, r.jseq, e.seq), En: fmt.Sprintf("record %s points at journal entry %d but its latest entry is %d", ref, r.jseq, e.seq)}), nil
+		case e.dig == r.dig:
+			return true, nil
+		}
+		// The digests differ: compare in full. A column added by a later
+		// migration and still at its default is not a change.
+		payload, _, err := rowPayload(ctx, conn, t.name, id)
+		if err != nil {
+			return false, err
+		}
+		var jp string
+		if err := conn.QueryRowContext(ctx, "SELECT payload FROM journal WHERE seq = ?", e.seq).Scan(&jp); err != nil {
+			return false, fmt.Errorf("read entry %d: %w", e.seq, err)
+		}
+		if defaults == nil {
+			if defaults, err = columnDefaults(ctx, conn, t.name); err != nil {
+				return false, err
+			}
+		}
+		if jp == string(payload) || addedColumnsOnly(payload, []byte(jp), defaults) {
+			return true, nil
+		}
+		return add(Problem{Seq: e.seq, Ref: ref, Zh: fmt.Sprintf("记录 %s 与日志第 %d 条不符（被直接修改）", ref, e.seq), En: fmt.Sprintf("record %s differs from journal entry %d (edited behind the app's back)", ref, e.seq)}), nil
+	}
+	for id := 1; id < len(t.rows); id++ {
+		ok, err := check(int64(id), t.entries[id], t.rows[id])
+		if err != nil || !ok {
+			return err
+		}
+	}
+	// Ids outside the slices, in order.
+	more := map[int64]bool{}
+	for id := range t.entryMore {
+		more[id] = true
+	}
+	for id := range t.rowMore {
+		more[id] = true
+	}
+	ids := make([]int64, 0, len(more))
+	for id := range more {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		var e entrySlot
+		var r rowSlot
+		if id > 0 && id < int64(len(t.entries)) {
+			e = t.entries[id]
+		} else {
+			e = t.entryMore[id]
+		}
+		if id > 0 && id < int64(len(t.rows)) {
+			r = t.rows[id]
+		} else {
+			r = t.rowMore[id]
+		}
+		ok, err := check(id, e, r)
+		if err != nil || !ok {
+			return err
+		}
+	}
+	refs := make([]string, 0, len(t.badRefs))
+	for ref := range t.badRefs {
+		refs = append(refs, ref)
+	}
+	sort.Strings(refs)
+	for _, ref := range refs {
+		if !add(Problem{Seq: t.badRefs[ref], Ref: ref, Zh: "记录 " + ref + " 已被删除（日志中仍有记载）", En: "record " + ref + " was deleted (the journal still records it)"}) {
+			return nil
+		}
+	}
+	return nil
 }

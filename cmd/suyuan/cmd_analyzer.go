@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -53,8 +52,7 @@ func loadProfileArg(env *Env, arg string) (*analyzer.Profile, error) {
 }
 
 func runSimAnalyzer(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("sim analyzer", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlags("sim analyzer", env)
 	driver := fs.String("driver", "lz4000t", "driver: "+strings.Join(analyzer.Names(), ", "))
 	noise := fs.Bool("noise", false, "inject garbage bytes and damaged frames")
 	drop := fs.Bool("drop", false, "cut the connection mid-frame on every other connection")
@@ -105,8 +103,7 @@ func runSimAnalyzer(ctx context.Context, env *Env, args []string) error {
 }
 
 func runAnalyzerRead(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("analyzer read", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlags("analyzer read", env)
 	port := fs.String("port", "", "serial port path (/dev/ttyUSB0, /dev/serial/by-id/..., COM3)")
 	driver := fs.String("driver", "", "driver: "+strings.Join(analyzer.Names(), ", "))
 	baud := fs.Int("baud", 0, "baud rate (default: the driver's)")
@@ -172,6 +169,9 @@ func printReading(w io.Writer, r analyzer.Reading) error {
 }
 
 func runAnalyzerPorts(ctx context.Context, env *Env, args []string) error {
+	if err := newFlags("analyzer ports", env).Parse(args); err != nil {
+		return err
+	}
 	ps, err := serial.List()
 	if err != nil {
 		return err
@@ -184,7 +184,12 @@ func runAnalyzerPorts(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	for _, p := range ps {
-		fmt.Fprintf(env.Stdout, "%s\t%s\t%s:%s\t%s\t%s %s %s\n", p.Path, p.Device, p.VendorID, p.ProductID, p.Driver, p.Chip(), p.Product, p.SerialNumber)
+		usb := "-"
+		if p.VendorID != "" || p.ProductID != "" {
+			usb = p.VendorID + ":" + p.ProductID
+		}
+		desc := strings.TrimSpace(strings.Join([]string{p.Chip(), p.Product, p.SerialNumber}, " "))
+		fmt.Fprintf(env.Stdout, "%s\t%s\t%s\t%s\t%s\n", p.Path, p.Device, usb, orDash(p.Driver), orDash(desc))
 	}
 	return nil
 }

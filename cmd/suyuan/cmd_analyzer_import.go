@@ -23,8 +23,7 @@ func init() {
 }
 
 func runAnalyzerImport(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("analyzer import", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlags("analyzer import", env)
 	port := fs.String("port", "", "serial port path (/dev/ttyUSB0, /dev/serial/by-id/..., COM3)")
 	driver := fs.String("driver", "", "driver: "+strings.Join(analyzer.Names(), ", "))
 	baud := fs.Int("baud", 0, "baud rate (default: the driver's)")
@@ -119,8 +118,7 @@ type pendingJSON struct {
 }
 
 func runAnalyzerPending(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("analyzer pending", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlags("analyzer pending", env)
 	asJSON := fs.Bool("json", false, "print one JSON object per reading")
 	search := fs.String("search", "", "only readings whose sample, item, instrument or serial contains this")
 	if err := fs.Parse(args); err != nil {
@@ -190,8 +188,7 @@ var verdictNames = map[string][2]string{
 }
 
 func runAnalyzerBind(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("analyzer bind", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlags("analyzer bind", env)
 	lot := fs.String("lot", "", "the lot's trace code, as scanned or typed")
 	entity := fs.String("entity", "", "testing-station mode: the producer who brought the sample")
 	code := fs.String("code", "", "testing-station mode: the sample's upstream trace code")
@@ -247,8 +244,7 @@ func printInspection(w io.Writer, env *Env, ins store.Inspection) error {
 }
 
 func runAnalyzerDiscard(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("analyzer discard", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlags("analyzer discard", env)
 	reason := fs.String("reason", "", "why the reading is set aside (calibration run, spoiled sample…)")
 	id, err := readingIDArg(fs, args)
 	if err != nil {

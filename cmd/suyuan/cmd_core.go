@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -16,12 +15,6 @@ func init() {
 	register(command{Name: "verify", Summary: "check the store's integrity and the journal's hash chain", Run: runVerify})
 	register(command{Name: "backup", Summary: "write a consistent, verified copy of the store into DIR", Run: runBackup})
 	register(command{Name: "user add", Summary: "add a user account (admin only)", Run: runUserAdd})
-}
-
-func newFlags(name string, env *Env) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	return fs
 }
 
 // password reads a new password from SUYUAN_NEW_PASSWORD or stdin.
@@ -61,7 +54,7 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := db.CreateUser(ctx, store.SystemActor, store.NewUser{Username: *admin, DisplayName: *name, Role: store.RoleAdmin, Password: pw}); err != nil {
+	if _, err := db.CreateUser(ctx, store.Actor{}, store.NewUser{Username: *admin, DisplayName: *name, Role: store.RoleAdmin, Password: pw}); err != nil {
 		return err
 	}
 	fmt.Fprintln(env.Stdout, tr(env, "已创建数据文件和管理员账户：", "created the store and its administrator: ")+db.Path())

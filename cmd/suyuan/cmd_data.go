@@ -46,6 +46,9 @@ func runTemplate(ctx context.Context, env *Env, args []string) error {
 	if len(args) != 1 {
 		return cliError("用法：suyuan template 类别 [--out 文件.csv|文件.xlsx]\n类别：\n"+kindList(env), "usage: suyuan template KIND [--out FILE.csv|FILE.xlsx]\nkinds:\n"+kindList(env))
 	}
+	if err := checkOutFile("--out", *out); err != nil {
+		return err
+	}
 	spec, ok := importer.SpecFor(args[0])
 	if !ok {
 		return cliError("未知的记录类别“"+args[0]+"”。可选：\n"+kindList(env), "unknown record kind "+args[0]+"; choose one of:\n"+kindList(env))

@@ -3,13 +3,15 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -39,37 +41,72 @@ const appID = "cn.suyuan.app"
 // empty data directory: it walks every screen in both languages, printing
 // "SHOT <name>" on stdout when a screen is drawn and waiting for one line on
 // stdin before going on, then prints "DONE" and quits.
-func runGUI(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("gui", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+func runGUI(ctx context.Context, env *Env, args []string) (err error) {
+	fs := newFlags("gui", env)
 	training := fs.Bool("training", false, "training mode: sandbox store, simulated analyzer and printer")
 	tour := fs.Bool("screenshot-tour", false, "")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	setLocaleFallback()
-	path := env.storePath()
+	storeDir := env.DataDir
 	if *training {
-		path = filepath.Join(env.DataDir, "training", store.DefaultFile)
+		storeDir = filepath.Join(env.DataDir, "training")
 	}
-	db, err := store.Open(ctx, path, store.WithAppVersion(version))
+	lang := guiLang(env)
+
+	// The log first, so that even a failure to open the data folder is
+	// written somewhere the dialog can name.
+	glog := openGUILog(env.DataDir)
+	defer glog.Close()
+	logStart(glog, storeDir, os.Args[1:])
+	genv := *env
+	genv.Stderr = io.MultiWriter(glog, bestEffort{env.Stderr})
+	env = &genv
+	gw := &glWatch{}
+	gw.on = func() {
+		title, body := glFailureText(lang, glog.Path())
+		glog.Printf("no OpenGL window: %s", title)
+		showGLFailure(title, body)
+	}
+	prevLog := log.Writer()
+	log.SetOutput(io.MultiWriter(glog, bestEffort{prevLog}, gw))
+	defer log.SetOutput(prevLog)
+	fail := func(err error) error {
+		title, body := startFailureText(err, lang, storeDir, glog.Path())
+		glog.Printf("start failed: %v", err)
+		showFailureDialog(title, body)
+		return &startFailure{err: err, title: title, body: body}
+	}
+	glFailed := func() error {
+		_, body := glFailureText(lang, glog.Path())
+		return &startFailure{err: errors.New("no OpenGL 2.1 window could be made"), body: body}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			pe := &panicError{v: r, stack: string(debug.Stack())}
+			glog.Printf("panic: %v\n%s", r, pe.stack)
+			if gw.Fired() {
+				err = glFailed()
+				return
+			}
+			err = fail(pe)
+		}
+	}()
+
+	lock, err := lockInstance(storeDir)
 	if err != nil {
-		return err
+		return fail(err)
+	}
+	defer lock.Release()
+	db, err := store.Open(ctx, filepath.Join(storeDir, store.DefaultFile), store.WithAppVersion(version))
+	if err != nil {
+		return fail(err)
 	}
 	defer db.Close()
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-
-	id := appID
-	if *tour {
-		id += ".tour" // keep the tour's language switches out of the user's preferences
-	}
-	a := fyneapp.NewWithID(id)
-	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
-	if langGiven() {
-		a.Preferences().SetString(app.PrefLanguage, env.Lang)
-	}
 
 	// Training and the screenshot tour print to the printer simulator: the
 	// real TSPL path over loopback TCP, labels saved as PNGs.
@@ -80,11 +117,21 @@ func runGUI(ctx context.Context, env *Env, args []string) error {
 		}
 		uri, err := startPrinterSim(ctx, out)
 		if err != nil {
-			return err
+			return fail(err)
 		}
 		if err := db.SetSetting(ctx, store.SystemActor, store.SettingPrinterURI, uri); err != nil {
-			return err
+			return fail(err)
 		}
+	}
+
+	id := appID
+	if *tour {
+		id += ".tour" // keep the tour's language switches out of the user's preferences
+	}
+	a := fyneapp.NewWithID(id)
+	a.SetIcon(fyne.NewStaticResource("icon.png", assets.Icon))
+	if langGiven() {
+		a.Preferences().SetString(app.PrefLanguage, env.Lang)
 	}
 
 	// One status monitor and, outside training, one background uploader
@@ -129,8 +176,12 @@ func runGUI(ctx context.Context, env *Env, args []string) error {
 	}
 
 	w := a.NewWindow("溯源站")
-	w.Resize(fyne.NewSize(1280, 800))
+	wsz := initialWindowSize(workArea())
+	w.Resize(fyne.NewSize(wsz.W, wsz.H))
 	w.SetMaster()
+	if wsz.Center {
+		w.CenterOnScreen()
+	}
 	deps := app.Deps{Store: db, Training: *training, Version: version, LoadDemo: demoLoader(db), Status: mon,
 		AnalyzerProfiles: filepath.Join(env.DataDir, "analyzer-profiles")}
 	if ctl != nil {
@@ -165,7 +216,30 @@ func runGUI(ctx context.Context, env *Env, args []string) error {
 		fyne.Do(a.Quit)
 	}()
 	w.ShowAndRun()
+	if gw.Fired() {
+		return glFailed()
+	}
 	return tourErr
+}
+
+// guiLang is the language of the start-up messages: --lang or SUYUAN_LANG
+// when given, else the language chosen in the app (Fyne's preferences file),
+// else Chinese.
+func guiLang(env *Env) string {
+	if langGiven() {
+		return env.Lang
+	}
+	if base, err := os.UserConfigDir(); err == nil {
+		if b, err := os.ReadFile(filepath.Join(base, "fyne", appID, "preferences.json")); err == nil {
+			var prefs map[string]any
+			if json.Unmarshal(b, &prefs) == nil {
+				if l, _ := prefs[app.PrefLanguage].(string); l == "en" || l == "zh" {
+					return l
+				}
+			}
+		}
+	}
+	return env.Lang
 }
 
 // langGiven reports whether the user chose a language on the command line or

@@ -89,6 +89,10 @@ func runPrint(ctx context.Context, env *Env, args []string) error {
 	if *uri != "" && *out != "" {
 		return cliError("--printer 和 --out 只能选一个。", "give either --printer or --out, not both")
 	}
+	// Before a job is recorded: a missing folder is not a printer fault.
+	if err := checkOutFile("--out", *out); err != nil {
+		return err
+	}
 	db, actor, err := openAs(ctx, env)
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"net"
 	"os"
@@ -30,8 +29,7 @@ func init() {
 }
 
 func runSimPrinter(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("sim printer", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlags("sim printer", env)
 	listen := fs.String("listen", "127.0.0.1:9100", "address to listen on")
 	out := fs.String("out", "sim-labels", "directory for label PNGs")
 	dpi := fs.Int("dpi", 203, "print head resolution (203 or 300)")
@@ -49,6 +47,9 @@ func runSimPrinter(ctx context.Context, env *Env, args []string) error {
 }
 
 func runPrintPreview(ctx context.Context, env *Env, args []string) error {
+	if helpRequested(args[:min(1, len(args))]) {
+		return newFlags("print preview", env).Parse(args[:1])
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		return fmt.Errorf("usage: suyuan print preview KIND (trace|voucher|cert1|cert2) --out FILE [flags]")
 	}
@@ -57,8 +58,7 @@ func runPrintPreview(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	d := label.Sample(kind)
-	fs := flag.NewFlagSet("print preview", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlags("print preview", env)
 	out := fs.String("out", "", "output file (.png, .pdf, .tspl, .zpl, .bin)")
 	sizeS := fs.String("size", "60x40", "label size WxH in mm, or A4")
 	dpi := fs.Int("dpi", 203, "printer resolution")
@@ -86,6 +86,9 @@ func runPrintPreview(ctx context.Context, env *Env, args []string) error {
 	}
 	if *out == "" && *uri == "" {
 		return fmt.Errorf("print preview: give --out FILE and/or --printer URI")
+	}
+	if err := checkOutFile("--out", *out); err != nil {
+		return err
 	}
 	if *basis != "" {
 		d.Basis = strings.Split(*basis, ",")

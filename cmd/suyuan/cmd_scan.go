@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -36,8 +35,7 @@ func (s *scanInputs) Set(v string) error { *s = append(*s, v); return nil }
 // 8-byte boot-keyboard reports, e.g. /dev/hidraw3 on Linux (see
 // docs/scanning.md for the udev permissions). Several inputs are merged.
 func runScan(ctx context.Context, env *Env, args []string) error {
-	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
+	fs := newFlags("scan", env)
 	var ports, hids scanInputs
 	fs.Var(&ports, "port", "serial port, - for stdin, or a capture file (repeatable)")
 	fs.Var(&hids, "hid", "HID boot-keyboard report device such as /dev/hidraw3 (repeatable)")

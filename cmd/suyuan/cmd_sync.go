@@ -94,6 +94,9 @@ func runSync(ctx context.Context, env *Env, args []string) error {
 }
 
 func runSyncStatus(ctx context.Context, env *Env, args []string) error {
+	if err := newFlags("sync status", env).Parse(args); err != nil {
+		return err
+	}
 	db, err := openStore(ctx, env, store.ReadOnly())
 	if err != nil {
 		return err
@@ -142,6 +145,9 @@ func orDash(s string) string {
 }
 
 func runSyncReceipts(ctx context.Context, env *Env, args []string) error {
+	if err := newFlags("sync receipts", env).Parse(args); err != nil {
+		return err
+	}
 	db, err := openStore(ctx, env, store.ReadOnly())
 	if err != nil {
 		return err
@@ -208,6 +214,9 @@ func runSyncExport(ctx context.Context, env *Env, args []string) error {
 	if *out == "" {
 		return cliError("请用 --out 指定数据包文件。", "name the package file with --out")
 	}
+	if err := checkOutFile("--out", *out); err != nil {
+		return err
+	}
 	db, err := openStore(ctx, env)
 	if err != nil {
 		return err
@@ -243,7 +252,11 @@ func runSyncExport(ctx context.Context, env *Env, args []string) error {
 }
 
 func runSyncImport(ctx context.Context, env *Env, args []string) error {
-	if len(args) != 1 {
+	fs := newFlags("sync import-receipts", env)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if args = fs.Args(); len(args) != 1 {
 		return cliError("用法：suyuan sync import-receipts 回执文件", "usage: suyuan sync import-receipts FILE")
 	}
 	f, err := os.Open(args[0])
@@ -332,6 +345,9 @@ func runUploadPackage(ctx context.Context, env *Env, args []string) error {
 	}
 	if *out == "" {
 		*out = file + ".receipts"
+	}
+	if err := checkOutFile("--out", *out); err != nil {
+		return err // before the upload, so the receipts are not lost
 	}
 	f, err := os.Open(file)
 	if err != nil {

@@ -25,6 +25,10 @@ func run(argv []string) int {
 // exit status: 0 success, 1 the command failed, 2 usage.
 func runEnv(env *Env, argv []string) int {
 	args, err := parseGlobal(argv, env)
+	if isHelp(err) {
+		usage(env.Stdout)
+		return 0
+	}
 	if err != nil {
 		fmt.Fprintln(env.Stderr, err)
 		usage(env.Stderr)
@@ -44,6 +48,17 @@ func runEnv(env *Env, argv []string) int {
 		fmt.Fprintf(env.Stderr, "unknown command %q\n", args[0])
 		usage(env.Stderr)
 		return 2
+	}
+	if helpRequested(rest) {
+		// The command's flag set prints its usage; on stdout, as asked for.
+		he := *env
+		he.Stderr = env.Stdout
+		err := c.Run(ctx, &he, rest)
+		if err == nil || isHelp(err) {
+			return 0
+		}
+		fmt.Fprintln(env.Stderr, userMessage(err, env.Lang))
+		return 1
 	}
 	if err := c.Run(ctx, env, rest); err != nil {
 		fmt.Fprintln(env.Stderr, userMessage(err, env.Lang))

@@ -44,12 +44,22 @@ func LotCode(scanned string) (string, error) {
 // inhibition-rate rule (≥ 50 % positive; control ΔA ≤ 0 or a rate above
 // 100 % invalid, never a pass) and a positive puts the lot on hold in the
 // same transaction.
+//
+// A reading tested more than store.BindTestDateLimit days before the lot's
+// harvest/production date is refused; BindOverride binds it with an
+// administrator's reason.
 func Bind(ctx context.Context, db *store.DB, actor store.Actor, readingID int64, scanned string) (store.Inspection, error) {
+	return BindOverride(ctx, db, actor, readingID, scanned, "")
+}
+
+// BindOverride is Bind with an override reason for the test-date rule
+// (store.BindReadingOverride: administrators only, recorded in the journal).
+func BindOverride(ctx context.Context, db *store.DB, actor store.Actor, readingID int64, scanned, reason string) (store.Inspection, error) {
 	code, err := LotCode(scanned)
 	if err != nil {
 		return store.Inspection{}, err
 	}
-	return db.BindReading(ctx, actor, readingID, code)
+	return db.BindReadingOverride(ctx, actor, readingID, code, reason)
 }
 
 // BindExternal records pending reading readingID for a sample brought by

@@ -45,15 +45,18 @@ import (
 // be already stored).
 type Progress struct {
 	Reading    analyzer.Reading
-	Duplicate  bool // the store already had this reading; nothing was added
-	Added      int  // running totals for this import
+	Duplicate  bool   // the store already had this reading; nothing was added
+	Verdict    string // store.ReadingVerdict: positive, negative or invalid, known at once
+	Added      int    // running totals for this import
 	Duplicates int
+	Positive   int // new readings whose verdict is positive
 }
 
 // Summary is what one import did.
 type Summary struct {
 	Added      int            // new pending readings committed
 	Duplicates int            // readings already in the store (a re-read)
+	Positive   int            // of the new readings, those whose verdict is positive
 	Stats      analyzer.Stats // wire counters: CRC errors, resyncs, re-requests…
 	Elapsed    time.Duration
 }
@@ -68,11 +71,19 @@ func (s Summary) String() string {
 // Text is the summary for the technician.
 func (s Summary) Text(lang string) string {
 	if lang == "en" {
-		return fmt.Sprintf("Imported %d new readings, %d already stored; line errors: %d checksum errors, %d resyncs.",
+		t := fmt.Sprintf("Imported %d new readings, %d already stored; line errors: %d checksum errors, %d resyncs.",
 			s.Added, s.Duplicates, s.Stats.CRCErrors, s.Stats.Resyncs)
+		if s.Positive > 0 {
+			t += fmt.Sprintf(" %d of the new readings are POSITIVE: bind them to their lots now (the lot is put on hold) or discard them with a reason.", s.Positive)
+		}
+		return t
 	}
-	return fmt.Sprintf("新导入 %d 条读数，%d 条已存在；线路错误：校验错误 %d 次，重新同步 %d 次。",
+	t := fmt.Sprintf("新导入 %d 条读数，%d 条已存在；线路错误：校验错误 %d 次，重新同步 %d 次。",
 		s.Added, s.Duplicates, s.Stats.CRCErrors, s.Stats.Resyncs)
+	if s.Positive > 0 {
+		t += fmt.Sprintf("其中 %d 条新读数为阳性：请立即关联到对应批次（批次将被扣留），或填写原因后搁置。", s.Positive)
+	}
+	return t
 }
 
 // ToInput converts a decoded reading to the store's input (mapping in the
@@ -110,8 +121,13 @@ func Import(ctx context.Context, db *store.DB, actor store.Actor, port device.Po
 		}
 		sum.Added += added
 		sum.Duplicates += dup
+		in := ToInput(r)
+		v := store.ReadingVerdict(in)
+		if added > 0 && v == "positive" {
+			sum.Positive++
+		}
 		if progress != nil {
-			progress(Progress{Reading: r, Duplicate: dup > 0, Added: sum.Added, Duplicates: sum.Duplicates})
+			progress(Progress{Reading: r, Duplicate: dup > 0, Verdict: v, Added: sum.Added, Duplicates: sum.Duplicates, Positive: sum.Positive})
 		}
 		return nil
 	})

@@ -103,9 +103,10 @@ func (db *DB) Verify(ctx context.Context, progress func(done int64)) (*VerifyRep
 	var wg sync.WaitGroup
 	var qcErr error
 	wg.Add(1)
+	var fkProblems []Problem
 	go func() {
 		defer wg.Done()
-		qcProblem, qcErr = db.quickCheckPass(ctx)
+		qcProblem, fkProblems, qcErr = db.quickCheckPass(ctx)
 	}()
 
 	for _, trg := range []string{"journal_no_update", "journal_no_delete"} {
@@ -150,14 +151,12 @@ func (db *DB) Verify(ctx context.Context, progress func(done int64)) (*VerifyRep
 		}
 	}
 	if qcProblem != nil {
-		mu.Lock()
 		rep.Problems = append([]Problem{*qcProblem}, rep.Problems...)
-		mu.Unlock()
 	}
-
-	// References (Open checks them only after a migration).
-	if err := verifyForeignKeys(ctx, main.c, add); err != nil {
-		return nil, err
+	for _, p := range fkProblems {
+		if !add(p) {
+			break
+		}
 	}
 	if err := verifySyncEvidence(ctx, main.c, rep, add); err != nil {
 		return nil, err
@@ -229,21 +228,30 @@ func (db *DB) verifyConns(ctx context.Context) (main, rows *verifyConn, err erro
 	return main, main, nil
 }
 
-// quickCheckPass runs PRAGMA quick_check on its own read connection.
-func (db *DB) quickCheckPass(ctx context.Context) (*Problem, error) {
+// quickCheckPass runs PRAGMA quick_check and the foreign key check
+// (references; Open checks them only after a migration) on their own read
+// connection. Neither needs the other passes' snapshot: a write keeps both
+// the structure and the references intact.
+func (db *DB) quickCheckPass(ctx context.Context) (*Problem, []Problem, error) {
 	c, err := db.r.Conn(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer c.Close()
+	var qc *Problem
 	var ic string
 	if err := c.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&ic); err != nil {
-		return nil, fmt.Errorf("quick_check: %w", err)
+		return nil, nil, fmt.Errorf("quick_check: %w", err)
 	}
 	if ic != "ok" {
-		return &Problem{Zh: "SQLite 文件结构损坏：" + ic, En: "SQLite file structure is damaged: " + ic}, nil
+		qc = &Problem{Zh: "SQLite 文件结构损坏：" + ic, En: "SQLite file structure is damaged: " + ic}
 	}
-	return nil, nil
+	var fks []Problem
+	err = verifyForeignKeys(ctx, c, func(p Problem) bool {
+		fks = append(fks, p)
+		return len(fks) < maxProblems
+	})
+	return qc, fks, err
 }
 
 func verifyForeignKeys(ctx context.Context, conn *sql.Conn, add func(Problem) bool) error {

@@ -12,7 +12,7 @@ endif
 GO ?= go
 PKG_TEST_TIMEOUT ?= 15m
 
-.PHONY: deps run test vet fmt-check bench soak screenshots package windows startup-bench build clean-failed
+.PHONY: deps run test vet fmt-check bench soak screenshots package windows windows-test startup-bench build clean-failed
 
 deps:
 	@scripts/deps.sh
@@ -32,8 +32,10 @@ fmt-check:
 
 # Fuzz targets run their seed corpus as ordinary tests here; long fuzzing is
 # in `make soak`.
+# Then the Windows build under Wine (windows-test).
 test: deps fmt-check vet
 	$(GO) test -timeout $(PKG_TEST_TIMEOUT) ./...
+	@$(MAKE) --no-print-directory windows-test
 
 # Benchmarks; figures are copied by hand into docs/performance.md with the
 # machine and date. BENCHTIME=3x style overrides are welcome.
@@ -48,6 +50,8 @@ soak: deps
 
 screenshots: deps
 	@scripts/screenshots.sh
+	@$(MAKE) --no-print-directory windows
+	@scripts/windows-test.sh screenshots
 
 # Linux package dist/Suyuan.tar.xz (binary, .desktop file, icon, install
 # Makefile) from FyneApp.toml at the repository root; see docs/building.md.
@@ -78,6 +82,13 @@ windows:
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
 	  $(GO) build -tags nousb -ldflags "-s -w -X main.version=$(APP_VERSION)" -o dist/suyuan-cli.exe ./cmd/suyuan
 	@ls -l dist/suyuan.exe dist/suyuan-cli.exe
+
+# The Windows build under Wine: the store's, printer's and serial port's
+# tests as Windows binaries, the CLI on a C:\ path and on a Chinese path
+# with a space (sync against the platform simulator), the GUI drawn under
+# Xvfb. scripts/windows-test.sh; docs/building.md "Windows under Wine".
+windows-test: windows
+	@scripts/windows-test.sh
 
 # Time to first frame and memory: bare Fyne window vs the app on a 1M-entry
 # store, under Xvfb (docs/performance.md "Start-up"). N=, RUNS= override.

@@ -55,6 +55,7 @@ func runSimAnalyzer(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags("sim analyzer", env)
 	driver := fs.String("driver", "lz4000t", "driver: "+strings.Join(analyzer.Names(), ", "))
 	noise := fs.Bool("noise", false, "inject garbage bytes and damaged frames")
+	undefined := fs.String("undefined", sim.UndefinedZero, "what goes in the bytes the protocol does not define: zero or random (fresh in every frame)")
 	drop := fs.Bool("drop", false, "cut the connection mid-frame on every other connection")
 	count := fs.Int("count", 20, "number of readings to serve")
 	seed := fs.Int64("seed", 1, "random seed (readings, noise, drop point)")
@@ -86,7 +87,8 @@ func runSimAnalyzer(ctx context.Context, env *Env, args []string) error {
 			shown = *link
 		}
 		fmt.Fprintln(env.Stdout, shown)
-		err = sim.Run(ctx, master, *driver, sim.Options{Readings: readings, Noise: *noise, Drop: *drop && conn%2 == 1, Seed: *seed + int64(conn), Profile: p})
+		err = sim.Run(ctx, master, *driver, sim.Options{Readings: readings, Noise: *noise, Drop: *drop && conn%2 == 1, Seed: *seed + int64(conn), Profile: p,
+			Undefined: *undefined})
 		master.Close()
 		if errors.Is(err, sim.ErrDropped) {
 			fmt.Fprintf(env.Stderr, "sim: connection %d dropped mid-frame; new port follows\n", conn)

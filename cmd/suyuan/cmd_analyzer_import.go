@@ -71,8 +71,8 @@ func runAnalyzerImport(ctx context.Context, env *Env, args []string) error {
 		if pr.Duplicate {
 			mark = "="
 		}
-		fmt.Fprintf(env.Stdout, "%s %s\n", mark, readingLine(pr.Reading.TestedAt, pr.Reading.RecordNo, pr.Reading.Channel, pr.Reading.SampleNo,
-			pr.Reading.SampleName, pr.Reading.Rate, pr.Reading.Suspect))
+		fmt.Fprintf(env.Stdout, "%s %s %s\n", mark, readingLine(pr.Reading.TestedAt, pr.Reading.RecordNo, pr.Reading.Channel, pr.Reading.SampleNo,
+			pr.Reading.SampleName, pr.Reading.Rate, pr.Reading.Suspect), verdictWord(env, pr.Verdict))
 	})
 	fmt.Fprintln(env.Stdout, sum.Text(env.Lang))
 	fmt.Fprintf(env.Stderr, "%s: %s\n", d.Name(), sum)
@@ -114,7 +114,8 @@ type pendingJSON struct {
 	Unit          string    `json:"unit,omitempty"`
 	Result        string    `json:"result,omitempty"`
 	Suspect       bool      `json:"suspect,omitempty"`
-	Raw           string    `json:"raw"` // hex of the frame
+	Verdict       string    `json:"verdict"` // store.ReadingVerdict: positive, negative or invalid
+	Raw           string    `json:"raw"`     // hex of the frame
 }
 
 func runAnalyzerPending(ctx context.Context, env *Env, args []string) error {
@@ -142,12 +143,13 @@ func runAnalyzerPending(ctx context.Context, env *Env, args []string) error {
 				if err := enc.Encode(pendingJSON{ID: r.ID, Instrument: r.Instrument, Model: r.Model, SerialNo: r.SerialNo, RecordNo: r.RecordNo,
 					TestedAt: r.TestedAt, Channel: r.Channel, SampleNo: r.SampleNo, SampleName: r.SampleName, Item: r.Item,
 					ControlDeltaA: r.ControlDeltaA, SampleDeltaA: r.SampleDeltaA, Rate: r.Rate, Value: r.Value, Unit: r.Unit,
-					Result: r.Result, Suspect: r.Suspect, Raw: r.Raw}); err != nil {
+					Result: r.Result, Suspect: r.Suspect, Verdict: r.Verdict, Raw: r.Raw}); err != nil {
 					return err
 				}
 				continue
 			}
-			fmt.Fprintf(env.Stdout, "#%d\t%s\t%s\n", r.ID, strings.TrimSpace(r.Instrument+" "+r.Model), readingLine(r.TestedAt, r.RecordNo, r.Channel, r.SampleNo, r.SampleName, r.Rate, r.Suspect))
+			fmt.Fprintf(env.Stdout, "#%d\t%s\t%s\t%s\n", r.ID, strings.TrimSpace(r.Instrument+" "+r.Model), readingLine(r.TestedAt, r.RecordNo, r.Channel, r.SampleNo, r.SampleName, r.Rate, r.Suspect),
+				verdictWord(env, r.Verdict))
 		}
 		if len(page) < store.MaxListLimit {
 			break
@@ -181,6 +183,14 @@ func readingIDArg(fs *flag.FlagSet, args []string) (int64, error) {
 	return id, nil
 }
 
+// verdictWord is a reading's verdict in the user's language.
+func verdictWord(env *Env, v string) string {
+	if n, ok := verdictNames[v]; ok {
+		return tr(env, n[0], n[1])
+	}
+	return v
+}
+
 var verdictNames = map[string][2]string{
 	"positive": {"阳性（不合格）", "positive (fail)"},
 	"negative": {"阴性（合格）", "negative (pass)"},
@@ -190,6 +200,7 @@ var verdictNames = map[string][2]string{
 func runAnalyzerBind(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags("analyzer bind", env)
 	lot := fs.String("lot", "", "the lot's trace code, as scanned or typed")
+	override := fs.String("override-reason", "", "administrators: why a reading tested more than 7 days before the lot's date belongs to it (recorded in the journal)")
 	entity := fs.String("entity", "", "testing-station mode: the producer who brought the sample")
 	code := fs.String("code", "", "testing-station mode: the sample's upstream trace code")
 	id, err := readingIDArg(fs, args)
@@ -210,7 +221,7 @@ func runAnalyzerBind(ctx context.Context, env *Env, args []string) error {
 	if external {
 		ins, err = analyzerimport.BindExternal(ctx, db, actor, id, *entity, *code)
 	} else {
-		ins, err = analyzerimport.Bind(ctx, db, actor, id, *lot)
+		ins, err = analyzerimport.BindOverride(ctx, db, actor, id, *lot, *override)
 	}
 	if err != nil {
 		return err

@@ -513,22 +513,14 @@ func Generate(driverName string, n int, seed int64, p *analyzer.Profile) ([]anal
 	sort.Slice(times, func(i, j int) bool { return times[i].Before(times[j]) })
 	switch driverName {
 	case "lz4000t":
-		// RecordNo as the driver derives it: from the record's defined
-		// content and, for identical records of one day, their order.
-		occ := map[string]int{}
 		for i := 0; i < n; i++ {
 			t := times[i]
 			rate := float64(rng.Intn(10001)) / 100
-			r := analyzer.Reading{Instrument: "lz4000t", Model: "LZ-4000T",
+			out = append(out, analyzer.Reading{Instrument: "lz4000t", Model: "LZ-4000T",
 				TestedAt: t, SampleNo: strconv.Itoa(1 + rng.Intn(9999)), SampleName: names[rng.Intn(len(names))],
-				Item: "有机磷和氨基甲酸酯类", Rate: f64(rate), Value: f64(rate), Unit: "%"}
-			sn, _ := strconv.Atoi(r.SampleNo)
-			d := analyzer.DayuanRecordData(0, 0, sn, r.SampleName, t, rate)
-			k := t.Format("060102") + string(d[4:])
-			occ[k]++
-			r.RecordNo = analyzer.DayuanRecordNo(d, occ[k])
-			out = append(out, r)
+				Item: "有机磷和氨基甲酸酯类", Rate: f64(rate), Value: f64(rate), Unit: "%"})
 		}
+		Renumber("lz4000t", out)
 	case "tl310":
 		// Standards 00 (limit 50 %) and 01 (70 %), channels 1-8, rates to
 		// 0.1 % including a few slightly negative ones, and about one in
@@ -591,6 +583,30 @@ func Generate(driverName string, n int, seed int64, p *analyzer.Profile) ([]anal
 		return nil, fmt.Errorf("sim: unknown driver %q", driverName)
 	}
 	return out, nil
+}
+
+// Renumber sets RecordNo as driverName's decoder derives it from what the
+// simulator sends, after a test changed a generated reading's content.
+// LZ-4000T: from the record's defined content and, for identical records
+// of one day, their order (analyzer.DayuanRecordNo); other drivers carry
+// the record number on the wire and are left alone.
+func Renumber(driverName string, rs []analyzer.Reading) {
+	if driverName != "lz4000t" {
+		return
+	}
+	occ := map[string]int{}
+	for i := range rs {
+		r := &rs[i]
+		sn, _ := strconv.Atoi(r.SampleNo)
+		rate := 0.0
+		if r.Rate != nil {
+			rate = *r.Rate
+		}
+		d := analyzer.DayuanRecordData(0, 0, sn, r.SampleName, r.TestedAt, rate)
+		k := r.TestedAt.Format("060102") + string(d[4:])
+		occ[k]++
+		r.RecordNo = analyzer.DayuanRecordNo(d, occ[k])
+	}
 }
 
 func f64(v float64) *float64 { return &v }

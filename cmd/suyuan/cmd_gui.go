@@ -86,6 +86,7 @@ func runGUI(ctx context.Context, env *Env, args []string) (err error) {
 		if r := recover(); r != nil {
 			pe := &panicError{v: r, stack: string(debug.Stack())}
 			glog.Printf("panic: %v\n%s", r, pe.stack)
+			fmt.Fprint(gw, r) // a GLFW panic is the no-OpenGL case too
 			if gw.Fired() {
 				err = glFailed()
 				return

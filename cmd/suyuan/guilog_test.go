@@ -133,6 +133,14 @@ func TestGLWatch(t *testing.T) {
 	if !g.Fired() || n != 1 {
 		t.Fatalf("fired %v, %d times", g.Fired(), n)
 	}
+	// What Wine without a usable display, or a PC without OpenGL, logs.
+	for _, line := range []string{"PlatformError: Win32: Failed to create helper window: Resource data not found.", "NotInitialized: The GLFW library is not initialized"} {
+		g := &glWatch{}
+		fmt.Fprintln(g, line)
+		if !g.Fired() {
+			t.Errorf("not recognised: %q", line)
+		}
+	}
 }
 
 func TestInitialWindowSize(t *testing.T) {

@@ -108,7 +108,10 @@ type glWatch struct {
 	on    func()
 }
 
-var glMarkers = []string{"window creation error", "failed to initialise GLFW", "failed to initialise OpenGL", "WGL:", "VersionUnavailable"}
+// go-gl's glfw logs a PlatformError ("Win32: Failed to create helper
+// window", "WGL: The driver does not appear to support OpenGL") and goes
+// on; the next GLFW call then panics with NotInitialized.
+var glMarkers = []string{"window creation error", "failed to initialise GLFW", "failed to initialise OpenGL", "PlatformError", "WGL:", "GLX:", "VersionUnavailable", "APIUnavailable", "GLFW library is not initialized"}
 
 func (g *glWatch) Write(p []byte) (int, error) {
 	s := string(p)

@@ -273,11 +273,11 @@ startup() {
 		go build -ldflags "-s -w -H windowsgui" -o "$WORK/barewindow.exe" ./cmd/barewindow
 	mkdir -p "$WINEPREFIX/drive_c/$WINROOT"
 	local d="C:\\$WINROOT\\bench"
-	run "demo store for the bench" bash -c 'SUYUAN_PASSWORD=x "$1" "$2" --data "$3" init && "$1" "$2" --data "$3" demo' _ "$WINE" "$ROOT/dist/suyuan-cli.exe" "$d"
+	run "demo store for the bench" bash -c 'SUYUAN_NEW_PASSWORD=bench-pw-1 "$1" "$2" --data "$3" init && "$1" "$2" --data "$3" demo' _ "$WINE" "$ROOT/dist/suyuan-cli.exe" "$d"
 	start_xvfb
 	# A running wineserver, as Windows itself is running when a user starts
 	# the app: each launch then measures the process, not Wine's boot.
-	wineserver -p
+	wineserver -p 2>/dev/null || true # already running is fine
 	"$WINE" "$WORK/barewindow.exe" >/dev/null 2>&1 & # warm the prefix once
 	local w=$!
 	sleep 8

@@ -199,7 +199,7 @@ func launch(fb *framebuffer, args []string, out io.Writer, settle, timeout time.
 	// clock starts, or its pixels would count as this launch's frame.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		n, err := fb.colours(1)
+		n, err := fb.colours(2) // 2: colours(1) stops at the first pixel
 		if err != nil {
 			return r, err
 		}

@@ -148,6 +148,16 @@ func buildHome(s *Shell) (fyne.CanvasObject, any) {
 	// Lots: harvested inside a PHI window (no certificate or sale yet) and
 	// lots on hold after a positive test.
 	lotBox := container.NewVBox()
+	// Positive readings nobody has bound or discarded yet come first: the
+	// lot they belong to is not on hold until someone binds them.
+	for _, r := range h.summary.PositiveReadings {
+		lotBox.Add(pillRow(widgets.NewStatusPill(tr("home.positiveReading"), widgets.PillBad), trf("home.positiveRow", "ID", r.ID,
+			"Sample", strings.TrimSpace(r.SampleNo+" "+r.SampleName), "Item", r.Item, "Rate", fmtRate(r.Rate),
+			"Time", r.TestedAt.Local().Format("2006-01-02 15:04"))))
+	}
+	if more := h.summary.PositiveReadingsCount - len(h.summary.PositiveReadings); more > 0 {
+		lotBox.Add(widget.NewLabel(trf("home.more", "N", more)))
+	}
 	for _, l := range h.summary.LotsOnHold {
 		lotBox.Add(pillRow(widgets.NewStatusPill(tr("home.hold"), widgets.PillBad), l.Code+" · "+l.Product+" · "+l.Reason))
 	}

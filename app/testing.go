@@ -18,6 +18,7 @@ import (
 	"suyuan/device/analyzer/sim"
 	"suyuan/device/serial"
 	"suyuan/store"
+	"suyuan/store/rules"
 )
 
 // Settings keys of the analyzer connection (per PC).
@@ -61,6 +62,9 @@ type testingScreen struct {
 	selLabel *widget.Label
 	bindScan *widgets.ScanEntry
 	lastBind *store.Inspection
+	// the override dialog for a reading tested long before the lot (tests)
+	overrideReason  *widget.Entry
+	overrideConfirm *widget.Button
 
 	results *pagedTable[store.Inspection]
 
@@ -139,9 +143,12 @@ func buildTesting(s *Shell) (fyne.CanvasObject, any) {
 		{"testing.sample", 95, func(r store.Reading) string { return strings.TrimSpace(r.SampleNo + " " + r.SampleName) }},
 		{"testing.item", 110, func(r store.Reading) string { return r.Item }},
 		{"testing.rate", 65, func(r store.Reading) string { return fmtRate(r.Rate) }},
+		{"testing.verdict", 100, func(r store.Reading) string { return tr("verdict." + r.Verdict) }},
 		{"testing.result", 70, func(r store.Reading) string { return r.Result }},
 	}, s.d.Store.CountPendingReadings, s.d.Store.PendingReadings, s.showError)
 	ts.pending.onSelect = ts.selectReading
+	// A positive is visible the moment it is imported, before anyone binds it.
+	tintRows(ts.pending, readingState)
 	ts.selLabel = wrapLabel(tr("testing.pickReading"))
 	ts.bindScan = s.scanLotEntry(tr("testing.scanLot"), ts.bind)
 
@@ -196,6 +203,19 @@ func fmtRate(r *float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(*r, 'f', 1, 64) + "%"
+}
+
+// readingState colours a pending reading by its verdict
+// (store.ReadingVerdict, the one binding will record): positive red,
+// invalid amber.
+func readingState(r store.Reading) (widgets.PillState, bool) {
+	switch r.Verdict {
+	case "positive":
+		return widgets.PillBad, true
+	case "invalid":
+		return widgets.PillWarn, true
+	}
+	return widgets.PillIdle, false
 }
 
 // verdictState colours a result row: positive red, invalid amber.
@@ -432,10 +452,31 @@ func (ts *testingScreen) bind(l store.Lot) {
 		return
 	}
 	ins, err := s.d.Store.BindReading(s.ctx, s.actor, ts.selected.ID, l.Code)
+	if rules.IsRule(err, store.RuleDateOrder) && s.actor.Role.Can(store.PermOverride) {
+		// Tested long before the lot existed: an administrator may still
+		// bind it, with a reason that goes into the journal.
+		id := ts.selected.ID
+		ts.overrideReason, ts.overrideConfirm, _ = s.askReason(tr("testing.overrideTitle"),
+			trf("testing.overridePrompt", "Msg", userMessage(err)), tr("testing.overrideConfirm"), func(reason string) error {
+				ins, err := s.d.Store.BindReadingOverride(s.ctx, s.actor, id, l.Code, reason)
+				if err != nil {
+					return err
+				}
+				ts.bound(l, ins)
+				return nil
+			})
+		return
+	}
 	if err != nil {
 		s.showError(err)
 		return
 	}
+	ts.bound(l, ins)
+}
+
+// bound updates the screen after a reading was recorded for lot l.
+func (ts *testingScreen) bound(l store.Lot, ins store.Inspection) {
+	s := ts.s
 	ts.lastBind = &ins
 	ts.hasSel = false
 	ts.selLabel.SetText(tr("testing.pickReading"))

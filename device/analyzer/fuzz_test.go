@@ -56,6 +56,12 @@ func FuzzDayuanDeframe(f *testing.F) {
 	for _, s := range tl310Seeds() {
 		f.Add(s, uint16(13))
 	}
+	// The vendor-layout transcripts (testdata/vendor), undefined bytes zero
+	// and not.
+	for _, name := range []string{"dayuan-lz4000t-day-undefined-zero.hex", "dayuan-lz4000t-day-undefined-random.hex",
+		"dayuan-lz4000t-day-identical.hex", "dayuan-lz4000t-commtest-reply.hex", "dayuan-lz4000t-count-reply.hex"} {
+		f.Add(loadHex(f, name), uint16(30))
+	}
 	drv, _ := New("lz4000t", Options{})
 	tl, _ := New("tl310", Options{})
 	f.Fuzz(func(t *testing.T, data []byte, cut uint16) {
@@ -68,7 +74,16 @@ func FuzzDayuanDeframe(f *testing.F) {
 				t.Fatalf("invalid frame returned: % X", r)
 			}
 			frameBytes += int64(len(r))
-			drv.Decode(fr)
+			lz, _ := drv.Decode(fr)
+			if len(lz) == 1 {
+				// Bytes 6-7 are not defined: other values, same identity.
+				o := append([]byte(nil), r...)
+				o[6], o[7] = ^o[6], o[7]+1
+				o[len(o)-2] = CRC8(o[1 : len(o)-2])
+				if rs, _ := drv.Decode(Frame{Raw: o}); len(rs) != 1 || rs[0].Key() != lz[0].Key() {
+					t.Fatalf("LZ-4000T identity depends on bytes 6-7: % X", r)
+				}
+			}
 			rs, err := tl.Decode(fr)
 			if len(r) == 6+21 && (err != nil || len(rs) != 1) {
 				t.Fatalf("TL-310 record not decoded: %v % X", err, r)
@@ -100,6 +115,11 @@ func FuzzTaiYangDeframe(f *testing.F) {
 	f.Add(append(append([]byte{0x1B, 0x01, 0x1B, 0xC1}, rec...), 0x1B, 0xFE), uint16(9), false)
 	f.Add(append(append([]byte{0x1B, 0xC1, 0x33, 0x1B}, rec...), rec...), uint16(40), true)
 	f.Add([]byte{0x1B, 0xC1, 0xB1, 0xFF, 0x1B}, uint16(1), false)
+	gap := loadHex(f, "taiyang-ttnj8-gap.hex") // the vendor example, record numbers 1, 2, 4
+	f.Add(append(append([]byte{0x1B, 0xC1}, gap...), 0x1B, 0xFE), uint16(80), false)
+	damaged := append([]byte(nil), gap...)
+	copy(damaged[73+9:], []byte{0x7F, 0xC0, 0x00, 0x01}) // NaN: the record is lost, counted damaged
+	f.Add(append(append([]byte{0x1B, 0xC1}, damaged...), 0x1B, 0xFE), uint16(100), false)
 	f.Fuzz(func(t *testing.T, data []byte, cut uint16, order8 bool) {
 		order := "16"
 		if order8 {
@@ -126,8 +146,14 @@ func FuzzTaiYangDeframe(f *testing.F) {
 			}
 			total += int64(len(fr.Raw))
 		}
-		if st := d.Stats(); total+st.BytesDropped+int64(len(d.buf)) != int64(len(data)) {
+		st := d.Stats()
+		if total+st.BytesDropped+int64(len(d.buf)) != int64(len(data)) {
 			t.Fatalf("byte accounting %d+%d+%d != %d", total, st.BytesDropped, len(d.buf), len(data))
+		}
+		// A damaged record is counted only for a whole record's worth of
+		// dropped bytes.
+		if st.CRCErrors*TaiYangRecLen > st.BytesDropped {
+			t.Fatalf("%d damaged records counted for %d dropped bytes", st.CRCErrors, st.BytesDropped)
 		}
 	})
 }

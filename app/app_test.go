@@ -123,7 +123,7 @@ func seedSite(t *testing.T, db *store.DB) map[string]int64 {
 			t.Fatal(err)
 		}
 	}
-	admin, err := db.CreateUser(ctx, store.SystemActor, store.NewUser{Username: "admin", DisplayName: "李管理", Role: store.RoleAdmin, Password: "secret1"})
+	admin, err := db.CreateUser(ctx, store.Actor{}, store.NewUser{Username: "admin", DisplayName: "李管理", Role: store.RoleAdmin, Password: "secret1"})
 	must(err)
 	aa := store.Actor{UserID: admin.ID, Username: admin.Username, Name: admin.DisplayName, Role: admin.Role}
 	_, err = db.CreateUser(ctx, aa, store.NewUser{Username: "rec", DisplayName: "王记录", Role: store.RoleRecorder, Password: "secret2"})
@@ -259,7 +259,7 @@ func TestWizardDemoButton(t *testing.T) {
 	called := 0
 	f := newFixture(t, db, Deps{LoadDemo: func(ctx context.Context) (string, error) {
 		called++
-		_, err := db.CreateUser(ctx, store.SystemActor, store.NewUser{Username: "demo", Role: store.RoleAdmin, Password: "demo123"})
+		_, err := db.CreateUser(ctx, store.Actor{}, store.NewUser{Username: "demo", Role: store.RoleAdmin, Password: "demo123"})
 		return "示例账户 demo / demo123", err
 	}})
 	ws := f.s.screen.(*wizardScreen)

@@ -162,11 +162,16 @@ func TestSerialScannerFillsFocusedTraceEntry(t *testing.T) {
 func TestScanInputTestWindow(t *testing.T) {
 	test.NewTempApp(t)
 	db := openStore(t)
-	if err := db.SetSetting(context.Background(), store.SystemActor, store.SettingScannerMode, ScannerSerial); err != nil {
+	u, err := db.CreateUser(context.Background(), store.Actor{}, store.NewUser{Username: "admin", Role: store.RoleAdmin, Password: "secret1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := store.Actor{UserID: u.ID, Username: u.Username, Role: u.Role}
+	if err := db.SetSetting(context.Background(), admin, store.SettingScannerMode, ScannerSerial); err != nil {
 		t.Fatal(err)
 	}
 	p := newScanPTY(t)
-	if err := db.SetSetting(context.Background(), store.SystemActor, SettingScannerPort, p.link); err != nil {
+	if err := db.SetSetting(context.Background(), admin, SettingScannerPort, p.link); err != nil {
 		t.Fatal(err)
 	}
 	si, ch := newTestScanInput(t, db)

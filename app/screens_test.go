@@ -170,7 +170,7 @@ func asUM(err error, um *interface{ UserMessage(string) string }) bool {
 // harvestSetup applies the 7-day PHI pesticide two days ago, so today is inside the window.
 func harvestSetup(t *testing.T, f *fixture, ids map[string]int64) {
 	t.Helper()
-	_, err := f.db.AddApplication(f.ctx, store.Actor{Username: "admin", Name: "李管理", Role: store.RoleAdmin}, store.ApplicationInput{
+	_, err := f.db.AddApplication(f.ctx, store.Actor{UserID: 1, Username: "admin", Name: "李管理", Role: store.RoleAdmin}, store.ApplicationInput{
 		Date: time.Now().AddDate(0, 0, -2), PlotID: ids["plot"], MaterialID: ids["abamectin"], Dose: 30, DoseUnit: "ml"})
 	if err != nil {
 		t.Fatal(err)

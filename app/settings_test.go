@@ -481,7 +481,7 @@ func TestTrainingOffersDemoOnEmptySandbox(t *testing.T) {
 func TestTrainingDemoLoadsThenLogin(t *testing.T) {
 	db := openStore(t)
 	load := func(ctx context.Context) (string, error) {
-		_, err := db.CreateUser(ctx, store.SystemActor, store.NewUser{Username: "demo", DisplayName: "示例", Role: store.RoleAdmin, Password: "demo-pass-1"})
+		_, err := db.CreateUser(ctx, store.Actor{}, store.NewUser{Username: "demo", DisplayName: "示例", Role: store.RoleAdmin, Password: "demo-pass-1"})
 		return "请用 demo 登录", err
 	}
 	f := newFixture(t, db, Deps{Training: true, LoadDemo: load})

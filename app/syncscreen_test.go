@@ -82,7 +82,7 @@ func TestSyncNowUploadsAndShowsRejection(t *testing.T) {
 	t.Cleanup(func() { srv.Close() })
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	if err := db.SetSyncConfig(t.Context(), store.SystemActor, store.SyncConfig{URL: hs.URL, Account: "gsxp01", Secret: "s3cret-s3cret"}); err != nil {
+	if err := db.SetSyncConfig(t.Context(), store.Actor{UserID: 1, Username: "admin", Role: store.RoleAdmin}, store.SyncConfig{URL: hs.URL, Account: "gsxp01", Secret: "s3cret-s3cret"}); err != nil {
 		t.Fatal(err)
 	}
 	admin, _ := db.Login(t.Context(), "admin", "secret1")

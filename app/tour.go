@@ -198,7 +198,7 @@ func seedTour(ctx context.Context, db *store.DB, today time.Time) error {
 			firstErr = err
 		}
 	}
-	admin, err := db.CreateUser(ctx, store.SystemActor, store.NewUser{Username: tourAdmin, DisplayName: "李建华", Role: store.RoleAdmin, Password: tourPassword})
+	admin, err := db.CreateUser(ctx, store.Actor{}, store.NewUser{Username: tourAdmin, DisplayName: "李建华", Role: store.RoleAdmin, Password: tourPassword})
 	if err != nil {
 		return err
 	}

@@ -233,7 +233,7 @@ func importReadings(t *testing.T, f *fixture, rates ...float64) []int64 {
 		in = append(in, store.ReadingInput{Instrument: "lz4000t", SerialNo: "T1", RecordNo: "R" + strconv.FormatInt(readingSeq.Add(1), 10),
 			TestedAt: at.Add(time.Duration(i) * time.Minute), SampleNo: string(rune('A' + i)), SampleName: "冰糖橙", Item: "有机磷", Rate: ptr(r)})
 	}
-	if _, _, err := f.db.ImportReadings(f.ctx, store.SystemActor, in); err != nil {
+	if _, _, err := f.db.ImportReadings(f.ctx, store.Actor{UserID: 1, Username: "admin", Role: store.RoleAdmin}, in); err != nil {
 		t.Fatal(err)
 	}
 	pend, err := f.db.PendingReadings(f.ctx, store.ListQuery{Limit: 100})

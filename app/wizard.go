@@ -30,7 +30,7 @@ func (s *Shell) showWizard() {
 			s.showError(uiError("wizard.passwordMismatch"))
 			return
 		}
-		u, err := s.d.Store.CreateUser(s.ctx, store.SystemActor, store.NewUser{
+		u, err := s.d.Store.CreateUser(s.ctx, store.Actor{}, store.NewUser{
 			Username: strings.TrimSpace(ws.user.Text), DisplayName: strings.TrimSpace(ws.name.Text),
 			Role: store.RoleAdmin, Password: ws.pass.Text})
 		if err != nil {

@@ -9,7 +9,7 @@ import (
 func TestBatchIsAllOrNothingWithPerWriteSavepoints(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	admin, _ := db.CreateUser(ctx, SystemActor, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"})
+	admin, _ := db.CreateUser(ctx, systemActor, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"})
 	act := Actor{UserID: admin.ID, Username: "admin", Role: RoleAdmin}
 
 	// One bad row among good ones: every row's error is collected, and

@@ -111,7 +111,7 @@ func TestJournalChainAndVerifyDetectsTampering(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			db := openTest(t)
-			admin, err := db.CreateUser(ctx, SystemActor, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"})
+			admin, err := db.CreateUser(ctx, systemActor, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -156,7 +156,7 @@ func TestJournalChainAndVerifyDetectsTampering(t *testing.T) {
 func TestJournalIsAppendOnly(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	if _, err := db.CreateUser(ctx, SystemActor, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"}); err != nil {
+	if _, err := db.CreateUser(ctx, systemActor, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, q := range []string{"UPDATE journal SET actor='x'", "DELETE FROM journal"} {
@@ -169,7 +169,7 @@ func TestJournalIsAppendOnly(t *testing.T) {
 func TestHistoryKeepsEveryVersion(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	admin, _ := db.CreateUser(ctx, SystemActor, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"})
+	admin, _ := db.CreateUser(ctx, systemActor, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"})
 	act := Actor{UserID: admin.ID, Username: "admin", Role: RoleAdmin}
 	u, _ := db.CreateUser(ctx, act, NewUser{Username: "li", Role: RolePacker, Password: "secret2"})
 	db.SetUserDisabled(ctx, act, u.ID, true, "left")
@@ -189,10 +189,10 @@ func TestHistoryKeepsEveryVersion(t *testing.T) {
 func TestPermissionsCheckedInStore(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	if _, err := db.CreateUser(ctx, SystemActor, NewUser{Username: "li", Role: RolePacker, Password: "secret2"}); ErrorCode(err) != CodeInvalid {
+	if _, err := db.CreateUser(ctx, systemActor, NewUser{Username: "li", Role: RolePacker, Password: "secret2"}); ErrorCode(err) != CodeInvalid {
 		t.Fatalf("first user not admin accepted: %v", err)
 	}
-	db.CreateUser(ctx, SystemActor, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"})
+	db.CreateUser(ctx, systemActor, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"})
 	packer := Actor{Username: "li", Role: RolePacker}
 	if _, err := db.CreateUser(ctx, packer, NewUser{Username: "x", Role: RoleAdmin, Password: "secret3"}); ErrorCode(err) != CodeForbidden {
 		t.Fatalf("packer created a user: %v", err)
@@ -205,7 +205,7 @@ func TestPermissionsCheckedInStore(t *testing.T) {
 func TestLogin(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	db.CreateUser(ctx, SystemActor, NewUser{Username: "admin", DisplayName: "张三", Role: RoleAdmin, Password: "秘密password"})
+	db.CreateUser(ctx, systemActor, NewUser{Username: "admin", DisplayName: "张三", Role: RoleAdmin, Password: "秘密password"})
 	a, err := db.Login(ctx, "admin", "秘密password")
 	if err != nil || a.Role != RoleAdmin || a.Name != "张三" {
 		t.Fatalf("login: %+v %v", a, err)
@@ -225,7 +225,7 @@ func TestLogin(t *testing.T) {
 func TestBackupIsConsistentAndVerified(t *testing.T) {
 	db := openTest(t)
 	ctx := context.Background()
-	db.CreateUser(ctx, SystemActor, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"})
+	db.CreateUser(ctx, systemActor, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"})
 	path, err := db.Backup(ctx, filepath.Join(t.TempDir(), "usb"))
 	if err != nil {
 		t.Fatal(err)

@@ -33,7 +33,7 @@ func TestCrashChild(t *testing.T) {
 	w := bufio.NewWriter(os.Stdout)
 	for i := 0; ; i++ {
 		var seq int64
-		err := db.Write(ctx, SystemActor, func(tx *Tx) error {
+		err := db.Write(ctx, systemActor, func(tx *Tx) error {
 			// A multi-statement write like a real import: several rows and
 			// their entries in one transaction.
 			for j := 0; j < 5; j++ {

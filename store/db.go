@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"suyuan/store/rules"
@@ -39,6 +40,11 @@ type DB struct {
 	AppVersion string
 
 	pesticides atomic.Pointer[rules.PesticideList]
+	// userQ looks the acting user up on every write (see Tx.resolve).
+	userQ *sql.Stmt
+	// immutable is set when a read-only open reads the main file without
+	// its WAL index (a full disk): see openReaders.
+	immutable bool
 }
 
 // Option configures Open.
@@ -102,7 +108,11 @@ func slashURI(p, rawQuery string) url.URL {
 
 // Open opens (creating if needed) the store at path and brings its schema up
 // to date. A file written by a newer Suyuan, or a SQLite file that is not
-// Suyuan's, is refused before anything is written to it.
+// Suyuan's, is refused before anything is written to it. Opening writes
+// nothing unless the file is new or a migration is pending, so a store on a
+// full disk still opens (and says so on the first write); a read-only open
+// on a full disk reads the file even when SQLite cannot create its -shm
+// file (see openReaders).
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	o := options{now: time.Now}
 	for _, f := range opts {
@@ -112,12 +122,17 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if abs, err := filepath.Abs(path); err == nil {
 		path = abs
 	}
+	dir := filepath.Dir(path)
 	if !o.readOnly {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, errf(CodeInvalid, err, "无法创建数据目录 %s，请检查磁盘和权限。", "cannot create the data directory %s; check the disk and permissions", filepath.Dir(path))
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			if serr := storageError(err, dir); serr != err {
+				return nil, serr
+			}
+			return nil, errf(CodeInvalid, err, "无法创建数据目录 %s，请检查磁盘和权限。", "cannot create the data directory %s; check the disk and permissions", dir)
 		}
 	}
-	if err := preflight(ctx, path); err != nil {
+	immutable, err := preflight(ctx, path, o.readOnly)
+	if err != nil {
 		return nil, err
 	}
 	db := &DB{path: path, Now: o.now, AppVersion: o.appVersion}
@@ -132,40 +147,123 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		db.w = w
 		if err := db.migrate(ctx); err != nil {
 			w.Close()
-			return nil, err
+			return nil, storageError(err, dir)
+		}
+		if db.userQ, err = w.PrepareContext(ctx, userByIDQuery); err != nil {
+			w.Close()
+			return nil, storageError(fmt.Errorf("prepare user lookup: %w", err), dir)
 		}
 	}
-	r, err := sql.Open("sqlite", dsn(path, true))
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("open store readers: %w", err)
-	}
-	r.SetMaxOpenConns(4)
-	db.r = r
-	if err := db.loadSitePesticideList(); err != nil {
+	if err := db.openReaders(ctx, immutable); err != nil {
 		db.Close()
 		return nil, err
 	}
+	if err := db.loadSitePesticideList(); err != nil {
+		db.Close()
+		return nil, storageError(err, dir)
+	}
 	if o.readOnly {
-		if err := db.checkVersion(ctx, r); err != nil {
+		if err := db.checkVersion(ctx, db.r); err != nil {
 			db.Close()
-			return nil, err
+			return nil, storageError(err, dir)
 		}
 	}
+	db.openCheck(ctx) // opencheck.go: a store that fails it refuses writes
 	return db, nil
 }
 
-// preflight looks at an existing file with a plain connection, before any
-// pragma that could write to it, and refuses files that are not ours.
-func preflight(ctx context.Context, path string) error {
-	st, err := os.Stat(path)
-	if errors.Is(err, os.ErrNotExist) || (err == nil && st.Size() == 0) {
-		return nil
+// openReaders opens the read-only pool. In WAL mode every reader needs the
+// -shm index file; when no other connection has the store open it does not
+// exist yet and SQLite must create it, which fails on a full disk. A store
+// with no pending WAL content (closed cleanly: its -wal file is absent or
+// empty) is then read as immutable: without the index and without locks,
+// which is exact because nothing newer than the main file exists and no one
+// else can be writing (a writer would have created the -shm file). Only
+// read-only opens fall back; with pending WAL content the error says the
+// disk is full.
+func (db *DB) openReaders(ctx context.Context, immutable bool) error {
+	open := func(immutable bool) (*sql.DB, error) {
+		r, err := sql.Open("sqlite", readerDSN(db.path, immutable))
+		if err != nil {
+			return nil, fmt.Errorf("open store readers: %w", err)
+		}
+		r.SetMaxOpenConns(4)
+		if err := r.PingContext(ctx); err != nil {
+			r.Close()
+			return nil, err
+		}
+		// The connection opens lazily: a first read makes SQLite map the
+		// WAL index (or fail to create it).
+		var n int
+		if err := r.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'").Scan(&n); err != nil {
+			r.Close()
+			return nil, err
+		}
+		return r, nil
+	}
+	r, err := open(immutable)
+	if err != nil && db.w == nil && !immutable && isStorageFailure(err) && walSettled(db.path) {
+		db.immutable = true
+		r, err = open(true)
 	}
 	if err != nil {
-		return fmt.Errorf("stat store: %w", err)
+		return storageError(err, filepath.Dir(db.path))
 	}
-	u := fileURI(path, "mode=ro&_pragma=busy_timeout(5000)")
+	db.immutable = db.immutable || immutable
+	db.r = r
+	return nil
+}
+
+// readerDSN is the read-only pool's URI; immutable reads the main file only.
+func readerDSN(path string, immutable bool) string {
+	s := dsn(path, true)
+	if immutable {
+		s += "&immutable=1"
+	}
+	return s
+}
+
+// isStorageFailure reports a failure to create, grow or read the store's
+// files (as opposed to a file that is not a database).
+func isStorageFailure(err error) bool {
+	switch sqliteCode(err) {
+	case sqliteCantOpen, sqliteIOErr, sqliteFull, sqliteReadOnly:
+		return true
+	}
+	return errors.Is(err, syscall.ENOSPC)
+}
+
+// walSettled reports whether the store has no committed content outside its
+// main file: no -wal file, or an empty one.
+func walSettled(path string) bool {
+	st, err := os.Stat(path + "-wal")
+	return errors.Is(err, os.ErrNotExist) || (err == nil && st.Size() == 0)
+}
+
+// preflight looks at an existing file with a plain connection, before any
+// pragma that could write to it, and refuses files that are not ours. It
+// reports immutable=true when a read-only open must read the file without
+// its -shm index (a full disk, see openReaders).
+func preflight(ctx context.Context, path string, readOnly bool) (immutable bool, err error) {
+	st, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) || (err == nil && st.Size() == 0) {
+		return false, nil
+	}
+	dir := filepath.Dir(path)
+	if err != nil {
+		return false, storageError(fmt.Errorf("stat store: %w", err), dir)
+	}
+	err = preflightURI(ctx, path, "mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil && readOnly && isStorageFailure(err) && walSettled(path) {
+		immutable = true
+		err = preflightURI(ctx, path, "mode=ro&immutable=1")
+	}
+	return immutable, err
+}
+
+func preflightURI(ctx context.Context, path, query string) error {
+	dir := filepath.Dir(path)
+	u := fileURI(path, query)
 	c, err := sql.Open("sqlite", u.String())
 	if err != nil {
 		return fmt.Errorf("preflight open: %w", err)
@@ -173,6 +271,9 @@ func preflight(ctx context.Context, path string) error {
 	defer c.Close()
 	var appID int64
 	if err := c.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
+		if isStorageFailure(err) || sqliteCode(err) == sqliteBusy || sqliteCode(err) == sqliteLocked {
+			return storageError(err, dir)
+		}
 		return errf(CodeNotSuyuan, err, "文件 %s 不是有效的数据库文件，请选择正确的数据目录。", "%s is not a valid database file; choose the right data directory", path)
 	}
 	if appID != ApplicationID {
@@ -185,11 +286,14 @@ func preflight(ctx context.Context, path string) error {
 	}
 	var hasTable int
 	if err := c.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE name='schema_migrations'").Scan(&hasTable); err != nil || hasTable == 0 {
+		if err != nil && isStorageFailure(err) {
+			return storageError(err, dir)
+		}
 		return nil
 	}
 	var v int
 	if err := c.QueryRowContext(ctx, "SELECT coalesce(max(version),0) FROM schema_migrations").Scan(&v); err != nil {
-		return fmt.Errorf("preflight read version: %w", err)
+		return storageError(fmt.Errorf("preflight read version: %w", err), dir)
 	}
 	if v > latestVersion() {
 		return newerFileError(path, v)
@@ -224,6 +328,9 @@ func (db *DB) Close() error {
 	var errs []error
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
+	}
+	if db.userQ != nil {
+		errs = append(errs, db.userQ.Close())
 	}
 	if db.w != nil {
 		errs = append(errs, db.w.Close())
@@ -287,29 +394,109 @@ func (tx *Tx) Query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 // commits if fn returns nil. Rules, the domain write and its journal entry
 // all happen inside fn, so they land together or not at all.
 //
+// The store does not take the caller's word for who is writing: before fn
+// runs, actor is looked up by UserID in the users table inside the
+// transaction. A missing or disabled account is refused, and so is an actor
+// whose claimed role or name differs from the account's (a forged
+// Actor{Role: RoleAdmin}); tx.Actor is then the account as stored, so the
+// journal records the real user and every actor.Require inside fn checks
+// the stored role. Only the store itself can write as the system (bootstrap,
+// sync bookkeeping).
+//
 // Inside Batch, Write joins the batch's transaction instead, under a
 // savepoint: a failing write is undone on its own and the batch decides
 // whether anything commits.
+//
+// A lock held by another program for longer than the busy timeout, a full
+// disk or a disk error come back as store errors that say so (CodeBusy,
+// CodeDiskFull, CodeStorage), never as raw SQLite text.
 func (db *DB) Write(ctx context.Context, actor Actor, fn func(tx *Tx) error) error {
 	if outer, ok := ctx.Value(batchKey{}).(*Tx); ok && outer.db == db {
+		who, err := outer.resolveInBatch(ctx, actor)
+		if err != nil {
+			return err
+		}
+		prev := outer.Actor
+		outer.Actor = who
+		defer func() { outer.Actor = prev }()
 		return outer.savepoint(ctx, fn)
 	}
 	if db.w == nil {
 		return errf(CodeForbidden, nil, "数据以只读方式打开，无法写入。", "the store is open read-only; nothing can be written")
 	}
-	sqlTx, err := db.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	tx := &Tx{tx: sqlTx, Now: db.Now().UTC(), Actor: actor, db: db}
-	if err := fn(tx); err != nil {
-		_ = sqlTx.Rollback()
+	if err := db.writeBlocked(); err != nil { // opencheck.go
 		return err
 	}
+	dir := filepath.Dir(db.path)
+	sqlTx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return storageError(fmt.Errorf("begin: %w", err), dir)
+	}
+	tx := &Tx{tx: sqlTx, Now: db.Now().UTC(), db: db}
+	who, err := tx.resolve(ctx, actor)
+	if err != nil {
+		_ = sqlTx.Rollback()
+		return storageError(err, dir)
+	}
+	tx.Actor = who
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return storageError(err, dir)
+	}
 	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return storageError(fmt.Errorf("commit: %w", err), dir)
 	}
 	return nil
+}
+
+const userByIDQuery = "SELECT username, display_name, role, disabled FROM users WHERE id = ?"
+
+// resolve returns the account actor claims to be, as the users table has it
+// now, or a forbidden error. One indexed lookup (primary key) through a
+// statement prepared once per DB.
+func (tx *Tx) resolve(ctx context.Context, claimed Actor) (Actor, error) {
+	if claimed.system {
+		return claimed, nil
+	}
+	if claimed.UserID <= 0 {
+		return Actor{}, errf(CodeForbidden, nil, "没有登录的用户，不能写入记录。请先登录。", "no user is logged in, so nothing can be written; log in first")
+	}
+	st := tx.tx.StmtContext(ctx, tx.db.userQ)
+	defer st.Close()
+	var username, name, role string
+	var disabled int
+	err := st.QueryRowContext(ctx, claimed.UserID).Scan(&username, &name, &role, &disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Actor{}, errf(CodeForbidden, nil, "登录的账户（编号 %d）在本数据文件中不存在，未写入任何内容。请重新登录。",
+			"the logged-in account (#%d) does not exist in this store; nothing was written. Log in again", claimed.UserID)
+	}
+	if err != nil {
+		return Actor{}, fmt.Errorf("look up user %d: %w", claimed.UserID, err)
+	}
+	if disabled != 0 {
+		return Actor{}, errf(CodeForbidden, nil, "账户“%s”已被停用，不能再写入记录（本次未保存）。请由管理员重新启用该账户，或换用其他账户登录。",
+			"the account %q has been disabled and can no longer write records (nothing was saved); ask an administrator to re-enable it, or log in as someone else", username)
+	}
+	if (claimed.Role != "" && claimed.Role != Role(role)) || (claimed.Username != "" && claimed.Username != username) {
+		return Actor{}, &Error{Code: CodeForbidden,
+			Zh: fmt.Sprintf("账户“%s”的角色是%s，与当前登录信息不符，未写入任何内容。请重新登录。", username, RoleName(Role(role), "zh")),
+			En: fmt.Sprintf("the account %q is a %s, which does not match the login in use; nothing was written. Log in again", username, RoleName(Role(role), "en"))}
+	}
+	return Actor{UserID: claimed.UserID, Username: username, Name: name, Role: Role(role)}, nil
+}
+
+// resolveInBatch is resolve for a write that joins a batch: the batch's
+// own actor needs no second lookup.
+func (tx *Tx) resolveInBatch(ctx context.Context, claimed Actor) (Actor, error) {
+	cur := tx.Actor
+	if claimed.system {
+		return claimed, nil
+	}
+	if !cur.system && claimed.UserID == cur.UserID &&
+		(claimed.Role == "" || claimed.Role == cur.Role) && (claimed.Username == "" || claimed.Username == cur.Username) {
+		return cur, nil
+	}
+	return tx.resolve(ctx, claimed)
 }
 
 type batchKey struct{}
@@ -324,6 +511,48 @@ type batchKey struct{}
 // rows.
 func (db *DB) Batch(ctx context.Context, actor Actor, fn func(ctx context.Context) error) error {
 	return db.Write(ctx, actor, func(tx *Tx) error {
+		return fn(context.WithValue(ctx, batchKey{}, tx))
+	})
+}
+
+// batchTx is the batch transaction ctx carries for this store, or nil.
+func (db *DB) batchTx(ctx context.Context) *Tx {
+	if tx, ok := ctx.Value(batchKey{}).(*Tx); ok && tx.db == db {
+		return tx
+	}
+	return nil
+}
+
+// reader is what a read inside a write method should use: the batch's
+// transaction when ctx carries one (it sees the batch's own rows), else the
+// read pool.
+func (db *DB) reader(ctx context.Context) rowQuerier {
+	if tx := db.batchTx(ctx); tx != nil {
+		return tx.tx
+	}
+	return db.r
+}
+
+// ErrNotEmpty (wrapped in *Error) is Bootstrap's refusal of a store that
+// already holds records.
+var ErrNotEmpty = errors.New("the store already holds records")
+
+// Bootstrap runs fn like Batch, as the store itself, on a store that holds
+// no records yet (no site profile, nothing journaled but accounts): fn may
+// create accounts (CreateUser with any actor) and then write as them, and
+// everything commits together or nothing does. The demo generator uses it,
+// so a failed or cancelled demo leaves the store as it was and can simply
+// be run again. It holds the write lock until fn returns; on an empty store
+// nobody else has records to write.
+func (db *DB) Bootstrap(ctx context.Context, fn func(ctx context.Context) error) error {
+	return db.Write(ctx, systemActor, func(tx *Tx) error {
+		var n int
+		if err := tx.QueryRow(ctx, "SELECT (SELECT count(*) FROM entity) + (SELECT count(*) FROM journal WHERE kind NOT LIKE 'users.%')").Scan(&n); err != nil {
+			return fmt.Errorf("bootstrap: %w", err)
+		}
+		if n > 0 {
+			return errf(CodeConflict, ErrNotEmpty, "该数据文件已有记录，只能在新的空数据目录中生成初始数据。", "this store already holds records; initial data can only be generated into a new, empty data folder")
+		}
 		return fn(context.WithValue(ctx, batchKey{}, tx))
 	})
 }

@@ -66,7 +66,8 @@ func d2Insert(ctx context.Context, tx *Tx, table, q string, args ...any) (int64,
 func newD2Site(t testing.TB) *d2Site {
 	t.Helper()
 	s := &d2Site{t: t, ctx: context.Background(), db: openTest(t)}
-	err := s.db.Write(s.ctx, SystemActor, func(tx *Tx) error {
+	seedFixtureUsers(t, s.db)
+	err := s.db.Write(s.ctx, systemActor, func(tx *Tx) error {
 		var err error
 		if _, err = d2Insert(s.ctx, tx, "entity", `INSERT INTO entity(name, scale, entity_type, credit_code, contact_name, contact_phone, address, division_code, site_code, jseq)
 			VALUES('新平戛洒某某柑橘种植专业合作社（示例）','cooperative','production','93530427MA6N3K7Q1X','李四','13800000000','云南省玉溪市新平县戛洒镇','530427','XPGS',0)`); err != nil {
@@ -116,7 +117,7 @@ func (s *d2Site) harvest(plot int64, date string, qty float64, phiOverride bool)
 	var id int64
 	s.lots++
 	code := fmt.Sprintf("XPGS-D2-%05d", s.lots)
-	err := s.db.Write(s.ctx, SystemActor, func(tx *Tx) error {
+	err := s.db.Write(s.ctx, systemActor, func(tx *Tx) error {
 		var err error
 		id, err = d2Insert(s.ctx, tx, "lots", `INSERT INTO lots(code, product_id, source, plot_id, produced_on, quantity, unit, phi_override, override_reason, jseq)
 			VALUES(?,?,'harvest',?,?,?,'kg',?,?,0)`, code, s.orange, plot, date, qty, boolInt(phiOverride), map[bool]string{true: "admin override (test)"}[phiOverride])
@@ -132,7 +133,7 @@ func (s *d2Site) harvest(plot int64, date string, qty float64, phiOverride bool)
 func (s *d2Site) apply(plot, material int64, date string) int64 {
 	s.t.Helper()
 	var id int64
-	err := s.db.Write(s.ctx, SystemActor, func(tx *Tx) error {
+	err := s.db.Write(s.ctx, systemActor, func(tx *Tx) error {
 		var err error
 		id, err = d2Insert(s.ctx, tx, "applications", `INSERT INTO applications(applied_on, plot_id, crop, material_id, dose, dose_unit, jseq)
 			VALUES(?,?,'冰糖橙',?,30,'ml',0)`, date, plot, material)
@@ -147,7 +148,7 @@ func (s *d2Site) apply(plot, material int64, date string) int64 {
 // envTest inserts a soil test of the base.
 func (s *d2Site) envTest(date string) {
 	s.t.Helper()
-	err := s.db.Write(s.ctx, SystemActor, func(tx *Tx) error {
+	err := s.db.Write(s.ctx, systemActor, func(tx *Tx) error {
 		_, err := d2Insert(s.ctx, tx, "env_tests", `INSERT INTO env_tests(base_id, kind, tested_on, conclusion, jseq) VALUES(?,'soil',?,'pass',0)`, s.baseID, date)
 		return err
 	})

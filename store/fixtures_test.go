@@ -72,6 +72,7 @@ func demoEntity(t testing.TB) Entity {
 func newEmptySite(t testing.TB) *fxSite {
 	t.Helper()
 	db := openTest(t)
+	seedFixtureUsers(t, db)
 	f := &fxSite{t: t, ctx: context.Background(), db: db}
 	t.Cleanup(func() {
 		rep, err := db.Verify(context.Background(), nil)

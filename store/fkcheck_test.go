@@ -29,7 +29,7 @@ func TestBrokenReferenceFoundByVerifyNotOpen(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			admin, err := db.CreateUser(ctx, SystemActor, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"})
+			admin, err := db.CreateUser(ctx, systemActor, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -172,7 +172,7 @@ func canonicalRow(m map[string]any) ([]byte, bool) {
 func (tx *Tx) Append(ctx context.Context, kind, ref string, payload []byte, reason string, supersedes int64) (Entry, error) {
 	e := Entry{At: tx.Now, Actor: tx.Actor.Username, Kind: kind, Ref: ref, Payload: payload, Reason: reason, Supersedes: supersedes}
 	if e.Actor == "" {
-		e.Actor = SystemActor.Username
+		e.Actor = systemActor.Username
 	}
 	var last sql.NullInt64
 	var prev sql.NullString

@@ -70,16 +70,30 @@ func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
 
 func (db *DB) migrate(ctx context.Context) error {
 	conn := db.w
-	if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA application_id = %d", ApplicationID)); err != nil {
-		return fmt.Errorf("set application_id: %w", err)
+	// Nothing is written when nothing changes: a store on a full disk must
+	// still open for reading and say on the first write that the disk is full.
+	var appID int64
+	if err := conn.QueryRowContext(ctx, "PRAGMA application_id").Scan(&appID); err != nil {
+		return fmt.Errorf("read application_id: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	if appID != ApplicationID {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA application_id = %d", ApplicationID)); err != nil {
+			return fmt.Errorf("set application_id: %w", err)
+		}
+	}
+	var hasTable int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").Scan(&hasTable); err != nil {
+		return fmt.Errorf("find schema_migrations: %w", err)
+	}
+	if hasTable == 0 {
+		if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version INTEGER PRIMARY KEY,
 		name TEXT NOT NULL,
 		applied_at TEXT NOT NULL,
 		app_version TEXT NOT NULL
 	) STRICT`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
+			return fmt.Errorf("create schema_migrations: %w", err)
+		}
 	}
 	var cur int
 	if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(version),0) FROM schema_migrations").Scan(&cur); err != nil {

@@ -157,11 +157,12 @@ func (db *DB) StartPrintJob(ctx context.Context, actor Actor, in PrintJobInput) 
 // (progress comes from the printer driver, not from a new decision).
 func jobActor(ctx context.Context, q rowQuerier, jobID int64) (Actor, error) {
 	var name string
-	err := q.QueryRowContext(ctx, "SELECT actor FROM journal WHERE ref = ? ORDER BY seq LIMIT 1", fmt.Sprintf("print_jobs:%d", jobID)).Scan(&name)
+	var id sql.NullInt64
+	err := q.QueryRowContext(ctx, "SELECT j.actor, u.id FROM journal j LEFT JOIN users u ON u.username = j.actor WHERE j.ref = ? ORDER BY j.seq LIMIT 1", fmt.Sprintf("print_jobs:%d", jobID)).Scan(&name, &id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Actor{}, errf(CodeNotFound, nil, "打印任务#%d不存在。", "print job #%d does not exist", jobID)
 	}
-	return Actor{Username: name}, err
+	return Actor{UserID: id.Int64, Username: name}, err
 }
 
 // MarkPrinted records that the first upTo copies of the job (a count, not a
@@ -170,7 +171,7 @@ func jobActor(ctx context.Context, q rowQuerier, jobID int64) (Actor, error) {
 // trace. Progress never goes backwards; reaching Copies closes the job.
 // Journaled as the user who started the job. One small transaction.
 func (db *DB) MarkPrinted(ctx context.Context, jobID int64, upTo int) error {
-	actor, err := jobActor(ctx, db.r, jobID)
+	actor, err := jobActor(ctx, db.reader(ctx), jobID)
 	if err != nil {
 		return err
 	}
@@ -204,7 +205,7 @@ func (db *DB) MarkPrinted(ctx context.Context, jobID int64, upTo int) error {
 // FailPrintJob records a printer error; the job keeps its progress and can
 // be resumed.
 func (db *DB) FailPrintJob(ctx context.Context, jobID int64, errText string) error {
-	actor, err := jobActor(ctx, db.r, jobID)
+	actor, err := jobActor(ctx, db.reader(ctx), jobID)
 	if err != nil {
 		return err
 	}

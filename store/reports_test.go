@@ -115,7 +115,7 @@ func TestHomeSummaryAndMonthlyStats(t *testing.T) {
 	s.positive(held)
 	s.negative(inPHI)
 	s.db.ImportReadings(s.ctx, d2Tech, d2Readings(3))
-	err := s.db.Write(s.ctx, SystemActor, func(tx *Tx) error {
+	err := s.db.Write(s.ctx, systemActor, func(tx *Tx) error {
 		_, err := d2Insert(s.ctx, tx, "certifications", `INSERT INTO certifications(kind, number, product_name, valid_from, valid_to, jseq)
 			VALUES('green','LB-15-19012700330A','冰糖橙','2023-01-01','2027-01-10',0)`)
 		return err

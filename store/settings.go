@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"strings"
 )
 
@@ -38,6 +40,27 @@ func (db *DB) SetSetting(ctx context.Context, actor Actor, key, value string) er
 		}
 		if _, err := tx.Exec(ctx, "INSERT INTO settings(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", key, value); err != nil {
 			return fmt.Errorf("save setting %s: %w", key, err)
+		}
+		return nil
+	})
+}
+
+// UseSimulatedPrinter points the printer setting at the label printer
+// simulator a training or tour window starts on this PC. It needs no login
+// (the window sets it before anyone logs in) and is the only setting that
+// does: it accepts nothing but a loopback tcp:// address, so it cannot send
+// a real site's labels anywhere.
+func (db *DB) UseSimulatedPrinter(ctx context.Context, uri string) error {
+	u, err := url.Parse(uri)
+	if err != nil || u.Scheme != "tcp" || u.Port() == "" || u.Path != "" || u.User != nil {
+		return errf(CodeInvalid, err, "模拟打印机地址“%s”无效，应为 tcp://127.0.0.1:端口。", "the simulated printer address %q is invalid; it must be tcp://127.0.0.1:PORT", uri)
+	}
+	if ip := net.ParseIP(u.Hostname()); ip == nil || !ip.IsLoopback() {
+		return errf(CodeInvalid, nil, "模拟打印机只能在本机（127.0.0.1），不能是“%s”。", "the simulated printer must be on this PC (127.0.0.1), not %q", u.Host)
+	}
+	return db.Write(ctx, systemActor, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, "INSERT INTO settings(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", SettingPrinterURI, uri); err != nil {
+			return fmt.Errorf("save setting %s: %w", SettingPrinterURI, err)
 		}
 		return nil
 	})

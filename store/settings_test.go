@@ -7,8 +7,10 @@ import (
 
 func TestSettings(t *testing.T) {
 	db := openTest(t)
+	seedFixtureUsers(t, db)
 	ctx := context.Background()
-	admin := Actor{Username: "admin", Role: RoleAdmin}
+	admin := fxAdmin
+	head0, _, _ := db.Head(ctx)
 	if v, err := db.Setting(ctx, SettingPrinterURI); err != nil || v != "" {
 		t.Fatalf("unset setting: %q %v", v, err)
 	}
@@ -21,13 +23,13 @@ func TestSettings(t *testing.T) {
 	if v, _ := db.Setting(ctx, SettingPrinterURI); v != "usb://" {
 		t.Fatalf("setting = %q", v)
 	}
-	if err := db.SetSetting(ctx, Actor{Username: "li", Role: RolePacker}, SettingPrinterURI, "x"); ErrorCode(err) != CodeForbidden {
+	if err := db.SetSetting(ctx, fxPacker, SettingPrinterURI, "x"); ErrorCode(err) != CodeForbidden {
 		t.Fatalf("packer changed settings: %v", err)
 	}
 	if err := db.SetSetting(ctx, admin, "sync.secret", "x"); ErrorCode(err) != CodeInvalid {
 		t.Fatalf("sync secret through SetSetting: %v", err)
 	}
-	if seq, _, _ := db.Head(ctx); seq != 0 {
+	if seq, _, _ := db.Head(ctx); seq != head0 {
 		t.Fatalf("settings were journaled: head %d", seq)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -27,9 +28,9 @@ func LocalOnlyKind(kind string) bool { return strings.HasPrefix(kind, "users.") 
 // hash does not match its content, and tests use it to check wire records.
 func EntryHashOf(e Entry) string { return entryHash(&e) }
 
-// Sync settings keys in the settings table. The secret is stored locally in
-// plain text (the settings table is not journaled and never uploaded); see
-// docs/sync.md.
+// Sync settings keys in the settings table. The secret is stored encrypted
+// with a key kept beside the store (secret.go); the settings table is not
+// journaled and never uploaded; see docs/sync.md.
 const (
 	SettingSyncURL     = "sync.url"
 	SettingSyncAccount = "sync.account"
@@ -45,16 +46,21 @@ type SyncConfig struct {
 }
 
 // SyncConfig reads the platform URL, account and secret ("" when unset).
+// The secret is decrypted (see secret.go); when its key file is lost the
+// error has CodeSecretKey and c still holds the URL and account, so a
+// settings screen can show them and take a new secret.
 func (db *DB) SyncConfig(ctx context.Context) (SyncConfig, error) {
 	var c SyncConfig
-	for k, dst := range map[string]*string{SettingSyncURL: &c.URL, SettingSyncAccount: &c.Account, SettingSyncSecret: &c.Secret} {
+	for k, dst := range map[string]*string{SettingSyncURL: &c.URL, SettingSyncAccount: &c.Account} {
 		v, err := db.setting(ctx, k)
 		if err != nil {
 			return c, err
 		}
 		*dst = v
 	}
-	return c, nil
+	var err error
+	c.Secret, err = db.PlatformSecret(ctx)
+	return c, err
 }
 
 // SetSyncConfig stores the platform URL, account and secret. It needs the
@@ -64,13 +70,17 @@ func (db *DB) SetSyncConfig(ctx context.Context, actor Actor, c SyncConfig) erro
 	if err := actor.Require(PermSyncAdmin); err != nil {
 		return err
 	}
+	sealed, err := db.sealSecret(SettingSyncSecret, c.Secret)
+	if err != nil {
+		return err
+	}
 	return db.Write(ctx, actor, func(tx *Tx) error {
-		for k, v := range map[string]string{SettingSyncURL: c.URL, SettingSyncAccount: c.Account, SettingSyncSecret: c.Secret} {
+		for k, v := range map[string]string{SettingSyncURL: c.URL, SettingSyncAccount: c.Account} {
 			if _, err := tx.Exec(ctx, "INSERT INTO settings(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", k, v); err != nil {
 				return fmt.Errorf("save %s: %w", k, err)
 			}
 		}
-		return nil
+		return putSecretSetting(ctx, tx, sealed)
 	})
 }
 
@@ -111,7 +121,7 @@ func (db *DB) SyncSiteID(ctx context.Context) (string, error) {
 		}
 		id = "S" + hex.EncodeToString(b)
 	}
-	err = db.Write(ctx, SystemActor, func(tx *Tx) error {
+	err = db.Write(ctx, systemActor, func(tx *Tx) error {
 		_, err := tx.Exec(ctx, "INSERT INTO settings(key,value) VALUES(?,?) ON CONFLICT(key) DO NOTHING", SettingSyncSiteID, id)
 		return err
 	})
@@ -122,12 +132,104 @@ func (db *DB) SyncSiteID(ctx context.Context) (string, error) {
 }
 
 // SyncCursor returns the ack floor: entries with seq <= cursor are settled.
+// A cursor beyond the chain head means settled entries were deleted: the
+// next entry written would reuse a settled seq and never be sent, so that is
+// an error (CodeCorrupt) that stops every upload and export.
 func (db *DB) SyncCursor(ctx context.Context) (int64, error) {
 	var c int64
 	if err := db.r.QueryRowContext(ctx, "SELECT cursor FROM sync_state WHERE id = 1").Scan(&c); err != nil {
 		return 0, fmt.Errorf("read sync cursor: %w", err)
 	}
+	// Read after the cursor: the head can only have grown since.
+	head, _, err := db.Head(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("read journal head: %w", err)
+	}
+	if c > head {
+		return 0, cursorAheadError(c, head)
+	}
 	return c, nil
+}
+
+func cursorAheadError(cursor, head int64) *Error {
+	p := cursorAheadProblem(cursor, head)
+	return &Error{Code: CodeCorrupt, Err: errors.New(p.En),
+		Zh: p.Zh + "。未上传任何数据。请运行 suyuan verify，保留此文件原样，并恢复最近一次正常的备份（见 docs/sync.md“恢复备份”）。",
+		En: p.En + ". Nothing was uploaded. Run suyuan verify, keep this file as it is and restore the latest good backup (see 'Restoring a backup' in docs/sync.md)"}
+}
+
+// EntryHashAt returns the hash of journal entry seq (ok=false if there is
+// none).
+func (db *DB) EntryHashAt(ctx context.Context, seq int64) (hash string, ok bool, err error) {
+	err = db.r.QueryRowContext(ctx, "SELECT hash FROM journal WHERE seq = ?", seq).Scan(&hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("read journal entry %d: %w", seq, err)
+	}
+	return hash, true, nil
+}
+
+// SettingPlatformAhead holds what the uploader found when the platform held
+// more of this site's history than this store (see PlatformAhead).
+const SettingPlatformAhead = "sync.platform_ahead"
+
+// PlatformAhead is the platform's chain head for this site when it is not
+// part of this store's history: the platform holds an entry beyond our head
+// (Seq > OurHead), or a different entry at Seq (OurHash != Hash). This store
+// is then an older copy (an old backup restored, perhaps written to since):
+// nothing may be uploaded, or the platform would get two histories.
+type PlatformAhead struct {
+	Seq        int64     `json:"seq"`
+	Hash       string    `json:"hash"`
+	OurHead    int64     `json:"our_head"`
+	OurHash    string    `json:"our_hash"` // our hash at Seq, "" if we have no entry Seq
+	DetectedAt time.Time `json:"detected_at"`
+}
+
+// Error is the user's explanation: what happened and what to do.
+func (p *PlatformAhead) Error() *Error {
+	what := fmt.Sprintf("平台已有本站点日志第 %d 条，本机日志只到第 %d 条", p.Seq, p.OurHead)
+	whatEn := fmt.Sprintf("the platform holds this site's journal up to entry %d, this store only up to %d", p.Seq, p.OurHead)
+	if p.OurHash != "" {
+		what = fmt.Sprintf("平台上本站点的日志第 %d 条与本机的第 %d 条内容不同", p.Seq, p.Seq)
+		whatEn = fmt.Sprintf("the platform's entry %d for this site differs from this store's entry %d", p.Seq, p.Seq)
+	}
+	return &Error{Code: CodeConflict,
+		Zh: "本机数据是比平台上更旧的副本（" + what + "，可能恢复了旧的备份）。未上传任何数据。请恢复最新的备份（最近一次 suyuan backup 制作的副本），或联系技术支持；在此之前本机新增的记录会保留，但不会上传。",
+		En: "this store is an older copy than what the platform holds (" + whatEn + "; an old backup may have been restored). Nothing was uploaded. Restore the newest backup (the latest copy made with suyuan backup) or contact support; records added here meanwhile are kept but not uploaded"}
+}
+
+// SetPlatformAhead records (p != nil) or clears (p == nil) the finding that
+// the platform holds history this store does not have. It is local state,
+// not evidence: not journaled.
+func (db *DB) SetPlatformAhead(ctx context.Context, p *PlatformAhead) error {
+	return db.Write(ctx, systemActor, func(tx *Tx) error {
+		if p == nil {
+			_, err := tx.Exec(ctx, "DELETE FROM settings WHERE key = ?", SettingPlatformAhead)
+			return err
+		}
+		b, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, "INSERT INTO settings(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", SettingPlatformAhead, string(b))
+		return err
+	})
+}
+
+// PlatformAheadState returns the recorded finding, or nil.
+func (db *DB) PlatformAheadState(ctx context.Context) (*PlatformAhead, error) {
+	v, err := db.setting(ctx, SettingPlatformAhead)
+	if err != nil || v == "" {
+		return nil, err
+	}
+	var p PlatformAhead
+	if err := json.Unmarshal([]byte(v), &p); err != nil {
+		return nil, fmt.Errorf("read %s: %w", SettingPlatformAhead, err)
+	}
+	return &p, nil
 }
 
 // UploadReceipt is one acknowledged batch: the upload ledger's line.
@@ -207,7 +309,7 @@ func (db *DB) ApplyBatchAck(ctx context.Context, ack BatchAck) (applied bool, er
 	if ack.Via == "" {
 		ack.Via = "http"
 	}
-	err = db.Write(ctx, SystemActor, func(tx *Tx) error {
+	err = db.Write(ctx, systemActor, func(tx *Tx) error {
 		var n int
 		if err := tx.QueryRow(ctx, "SELECT count(*) FROM upload_receipts WHERE platform_id = ? AND batch_key = ?", ack.PlatformID, ack.BatchKey).Scan(&n); err != nil {
 			return fmt.Errorf("find receipt: %w", err)
@@ -340,7 +442,7 @@ func advanceCursor(ctx context.Context, tx *Tx) error {
 // SkipLocalOnly settles a range of the journal that holds only local-only
 // entries (nothing to send), when it starts right after the cursor.
 func (db *DB) SkipLocalOnly(ctx context.Context, firstSeq, lastSeq int64, skipped int) error {
-	return db.Write(ctx, SystemActor, func(tx *Tx) error {
+	return db.Write(ctx, systemActor, func(tx *Tx) error {
 		_, err := tx.Exec(ctx, "UPDATE sync_state SET cursor = ?, skipped = skipped + ? WHERE id = 1 AND cursor = ?", lastSeq, skipped, firstSeq-1)
 		return err
 	})
@@ -349,7 +451,7 @@ func (db *DB) SkipLocalOnly(ctx context.Context, firstSeq, lastSeq int64, skippe
 // SetSyncError records the uploader's last failure ("" clears it) so that a
 // status screen opened later still shows it.
 func (db *DB) SetSyncError(ctx context.Context, msg string) error {
-	return db.Write(ctx, SystemActor, func(tx *Tx) error {
+	return db.Write(ctx, systemActor, func(tx *Tx) error {
 		at := ""
 		if msg != "" {
 			at = tx.Now.Format(timeFormat)
@@ -361,10 +463,16 @@ func (db *DB) SetSyncError(ctx context.Context, msg string) error {
 
 // SyncStatus is the outbox at a glance.
 type SyncStatus struct {
-	Cursor         int64
-	HeadSeq        int64
-	HeadHash       string
-	Pending        int64 // entries after the cursor that will be sent
+	Cursor   int64
+	HeadSeq  int64
+	HeadHash string
+	Pending  int64 // entries after the cursor that will be sent (counted in the store, never estimated)
+	// Problem, when not nil, stops uploads until a person acts: the store
+	// failed its open-time check, the cursor is beyond the chain head, the
+	// last receipt does not match the chain, or the platform holds history
+	// this store does not have (PlatformAhead). It carries UserMessage.
+	Problem        error
+	PlatformAhead  *PlatformAhead
 	OpenRejections int
 	LastReceipt    *UploadReceipt
 	LastError      string
@@ -405,7 +513,45 @@ func (db *DB) SyncStatus(ctx context.Context) (SyncStatus, error) {
 	if len(rs) > 0 {
 		s.LastReceipt = &rs[0]
 	}
-	return s, nil
+	if s.PlatformAhead, err = db.PlatformAheadState(ctx); err != nil {
+		return s, err
+	}
+	s.Problem, err = db.syncProblem(ctx, s)
+	return s, err
+}
+
+// syncProblem is the first reason uploads cannot go on, or nil.
+func (db *DB) syncProblem(ctx context.Context, s SyncStatus) (error, error) {
+	if err := db.OpenProblem(); err != nil {
+		return err, nil
+	}
+	if s.Cursor > s.HeadSeq {
+		return cursorAheadError(s.Cursor, s.HeadSeq), nil
+	}
+	// The receipt that reaches furthest must name an entry we still have,
+	// with the hash it recorded.
+	var pid, chain string
+	var last int64
+	err := db.r.QueryRowContext(ctx, "SELECT platform_id, last_seq, chain_hash FROM upload_receipts ORDER BY last_seq DESC, id DESC LIMIT 1").Scan(&pid, &last, &chain)
+	if err == nil {
+		h, ok, err := db.EntryHashAt(ctx, last)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || h != chain {
+			p := receiptMismatchProblem(pid, last)
+			if !ok {
+				p = receiptMissingProblem(pid, last, s.HeadSeq)
+			}
+			return blockedError(p), nil
+		}
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("last receipt: %w", err)
+	}
+	if s.PlatformAhead != nil {
+		return s.PlatformAhead.Error(), nil
+	}
+	return nil, nil
 }
 
 const receiptCols = "id,platform_id,batch_key,received_at,stored_at,first_seq,last_seq,records,accepted,duplicates,rejected,skipped,chain_hash,via"
@@ -474,7 +620,7 @@ func (db *DB) AddCodeRange(ctx context.Context, platformRangeID string, issuedAt
 	if platformRangeID == "" || len(codes) == 0 {
 		return false, errf(CodeInvalid, nil, "平台下发的号段为空，已忽略。", "the code range from the platform is empty; it was ignored")
 	}
-	err = db.Write(ctx, SystemActor, func(tx *Tx) error {
+	err = db.Write(ctx, systemActor, func(tx *Tx) error {
 		res, err := tx.Exec(ctx, "INSERT INTO code_ranges(platform_range_id,issued_at,count) VALUES(?,?,?) ON CONFLICT(platform_range_id) DO NOTHING",
 			platformRangeID, issuedAt.UTC().Format(timeFormat), len(codes))
 		if err != nil {
@@ -507,7 +653,7 @@ var ErrNoPreallocatedCode = errors.New("no pre-allocated national code left")
 // already carries a national code. A lot that has a national code keeps it
 // and gets it back unchanged.
 func (db *DB) TakePreallocatedCode(ctx context.Context, lotID int64) (long, short string, err error) {
-	err = db.Write(ctx, SystemActor, func(tx *Tx) error {
+	err = db.Write(ctx, systemActor, func(tx *Tx) error {
 		var cur, curShort sql.NullString
 		if err := tx.QueryRow(ctx, "SELECT national_code, national_short_code FROM lots WHERE id = ?", lotID).Scan(&cur, &curShort); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
@@ -559,7 +705,7 @@ func GenerateJournal(ctx context.Context, db *DB, n int) error {
 	const chunk = 50000
 	for done := 0; done < n; {
 		k := min(chunk, n-done)
-		if err := db.Write(ctx, SystemActor, func(tx *Tx) error { return g.run(ctx, tx, k) }); err != nil {
+		if err := db.Write(ctx, systemActor, func(tx *Tx) error { return g.run(ctx, tx, k) }); err != nil {
 			return fmt.Errorf("generate journal: %w", err)
 		}
 		done += k

@@ -13,7 +13,7 @@ import (
 func appendRaw(t testing.TB, db *DB, kind, ref, payload string, sup int64) Entry {
 	t.Helper()
 	var e Entry
-	err := db.Write(context.Background(), SystemActor, func(tx *Tx) error {
+	err := db.Write(context.Background(), systemActor, func(tx *Tx) error {
 		var err error
 		e, err = tx.Append(context.Background(), kind, ref, []byte(payload), "", sup)
 		return err
@@ -209,7 +209,7 @@ func TestSyncNationalCodesAndPreallocation(t *testing.T) {
 		t.Fatalf("lot national code %q %v", got, err)
 	}
 	hist, _ := db.History(ctx, "lots", lot1)
-	if last := hist[len(hist)-1]; last.Kind != "lots.national_code" || last.Actor != SystemActor.Username || !strings.Contains(string(last.Payload), long) {
+	if last := hist[len(hist)-1]; last.Kind != "lots.national_code" || last.Actor != systemActor.Username || !strings.Contains(string(last.Payload), long) {
 		t.Fatalf("national code not journaled: %+v", last)
 	}
 	// The journaled code is itself pending (the platform learns the binding).
@@ -267,7 +267,7 @@ func TestSyncConfigNotJournaled(t *testing.T) {
 	}
 	head0, _, _ := db.Head(ctx)
 	want := SyncConfig{URL: "https://platform.example", Account: "acct", Secret: "top-secret-value"}
-	if err := db.SetSyncConfig(ctx, SystemActor, want); err != nil {
+	if err := db.SetSyncConfig(ctx, systemActor, want); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.SyncConfig(ctx)

@@ -206,7 +206,7 @@ func BenchmarkLotByCode(b *testing.B) {
 	// 1M journaled lots one by one took over half an hour.
 	const chunk = 50000
 	for start := 0; start < n; start += chunk {
-		err := s.db.Write(s.ctx, SystemActor, func(tx *Tx) error {
+		err := s.db.Write(s.ctx, systemActor, func(tx *Tx) error {
 			e, err := tx.Append(s.ctx, "bench.lots", "bench:lots", []byte(`{}`), "", 0)
 			if err != nil {
 				return err

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"unicode/utf8"
 
@@ -72,18 +73,30 @@ func (r Role) Can(p Perm) bool {
 	return false
 }
 
-// Actor is who is writing. The store records Username in every journal entry.
+// Actor is who is writing: what Login returns. The store records Username
+// in every journal entry. The store does not trust the fields: every write
+// looks the account up by UserID and refuses a missing or disabled account
+// or a Role or Username that differs from the stored one (DB.Write).
 type Actor struct {
 	UserID   int64
 	Username string
 	Name     string
 	Role     Role
+
+	// system is set only on systemActor: no code outside the store can
+	// build an actor that writes without an account.
+	system bool
 }
 
-// SystemActor writes bootstrap records (first admin, demo data, migrations).
-var SystemActor = Actor{Username: "system", Name: "系统", Role: RoleAdmin}
+// systemActor writes what no user decides: the first administrator on an
+// empty store (CreateUser, Bootstrap), migrations and the uploader's
+// bookkeeping. It is not exported: outside the store, every write is made
+// as a logged-in account.
+var systemActor = Actor{Username: "system", Name: "系统", Role: RoleAdmin, system: true}
 
-// Require fails with a forbidden error if the actor lacks p.
+// Require fails with a forbidden error if the actor lacks p. Inside a write
+// the actor's role has already been checked against the users table
+// (DB.Write refuses a role that differs from the stored one).
 func (a Actor) Require(p Perm) error {
 	if a.Role.Can(p) {
 		return nil
@@ -189,18 +202,37 @@ func (db *DB) CreateUser(ctx context.Context, actor Actor, u NewUser) (User, err
 	if u.DisplayName == "" {
 		u.DisplayName = u.Username
 	}
+	// The first account is written by the store itself (nobody can log in
+	// yet), and so is any account created inside a store-issued bootstrap
+	// batch (the demo). Every other account needs a logged-in PermUsers.
+	writeAs, bootstrap := actor, false
+	if b := db.batchTx(ctx); b != nil {
+		if b.Actor.system {
+			writeAs, bootstrap = systemActor, true
+		}
+	} else if n, err := db.UserCount(ctx); err != nil {
+		return User{}, storageError(fmt.Errorf("count users: %w", err), filepath.Dir(db.path))
+	} else if n == 0 {
+		writeAs, bootstrap = systemActor, true
+	}
 	var out User
-	err = db.Write(ctx, actor, func(tx *Tx) error {
+	err = db.Write(ctx, writeAs, func(tx *Tx) error {
 		var n int
 		if err := tx.QueryRow(ctx, "SELECT count(*) FROM users").Scan(&n); err != nil {
 			return err
 		}
-		if n == 0 {
+		switch {
+		case n == 0:
 			if u.Role != RoleAdmin {
 				return errf(CodeInvalid, nil, "第一个账户必须是管理员。", "the first account must be an administrator")
 			}
-		} else if err := actor.Require(PermUsers); err != nil {
-			return err
+		case bootstrap && db.batchTx(ctx) == nil:
+			// Another window created the first account meanwhile.
+			return errf(CodeConflict, nil, "管理员账户刚刚已由其他窗口创建，请用该账户登录后再添加用户。", "an administrator account was just created in another window; log in with it to add users")
+		default:
+			if err := tx.Actor.Require(PermUsers); err != nil {
+				return err
+			}
 		}
 		res, err := tx.Exec(ctx, "INSERT INTO users(username,display_name,role,password_hash,created_at,jseq) VALUES(?,?,?,?,?,0)",
 			u.Username, u.DisplayName, string(u.Role), hash, tx.Now.Format(timeFormat))

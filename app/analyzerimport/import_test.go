@@ -50,7 +50,7 @@ func newSite(t testing.TB) *site {
 			t.Fatal(err)
 		}
 	}
-	a, err := db.CreateUser(ctx, store.SystemActor, store.NewUser{Username: "admin", Role: store.RoleAdmin, Password: "admin-pass"})
+	a, err := db.CreateUser(ctx, store.Actor{}, store.NewUser{Username: "admin", Role: store.RoleAdmin, Password: "admin-pass"})
 	must(err)
 	s.admin = store.Actor{UserID: a.ID, Username: a.Username, Name: a.DisplayName, Role: a.Role}
 	_, err = db.CreateUser(ctx, s.admin, store.NewUser{Username: "zhang", DisplayName: "张检测", Role: store.RoleTechnician, Password: "tech-pass"})

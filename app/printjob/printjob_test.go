@@ -42,7 +42,7 @@ func newSite(t *testing.T) *site {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if _, err := db.CreateUser(ctx, store.SystemActor, store.NewUser{Username: "admin", Role: store.RoleAdmin, Password: "admin-pass-1"}); err != nil {
+	if _, err := db.CreateUser(ctx, store.Actor{}, store.NewUser{Username: "admin", Role: store.RoleAdmin, Password: "admin-pass-1"}); err != nil {
 		t.Fatal(err)
 	}
 	admin, err := db.Login(ctx, "admin", "admin-pass-1")

@@ -120,7 +120,7 @@ func runGUI(ctx context.Context, env *Env, args []string) (err error) {
 		if err != nil {
 			return fail(err)
 		}
-		if err := db.SetSetting(ctx, store.SystemActor, store.SettingPrinterURI, uri); err != nil {
+		if err := db.UseSimulatedPrinter(ctx, uri); err != nil {
 			return fail(err)
 		}
 	}

@@ -26,7 +26,7 @@ func printSite(t *testing.T, dir string) store.Lot {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.CreateUser(ctx, store.SystemActor, store.NewUser{Username: "admin", Role: store.RoleAdmin, Password: "admin-pass-1"}); err != nil {
+	if _, err := db.CreateUser(ctx, store.Actor{}, store.NewUser{Username: "admin", Role: store.RoleAdmin, Password: "admin-pass-1"}); err != nil {
 		t.Fatal(err)
 	}
 	admin, err := db.Login(ctx, "admin", "admin-pass-1")

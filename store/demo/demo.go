@@ -95,7 +95,28 @@ type gen struct {
 // Generate writes the demo data set into db, which must not have a site
 // profile yet. It creates the administrator User/Password (if absent) and
 // writes as that user. After it returns nil, db.Verify is OK.
-func Generate(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
+//
+// It is all or nothing: everything is written in one transaction
+// (db.Bootstrap), so a failure or a cancelled ctx leaves the store exactly
+// as it was, and Generate can simply be run again. The transaction holds
+// the store's write lock while the year is generated (seconds); that is
+// acceptable because Bootstrap only runs on a store without records, which
+// nobody else is using for real work. Generating into a temporary file and
+// renaming it into place was the alternative; it does not work for the
+// GUI's wizard, which already has the store open.
+func Generate(ctx context.Context, db *store.DB, opt Options) (sum Summary, err error) {
+	err = db.Bootstrap(ctx, func(ctx context.Context) error {
+		var gerr error
+		sum, gerr = generate(ctx, db, opt)
+		return gerr
+	})
+	if errors.Is(err, store.ErrNotEmpty) && !errors.Is(err, ErrNotEmpty) {
+		return sum, notEmpty{}
+	}
+	return sum, err
+}
+
+func generate(ctx context.Context, db *store.DB, opt Options) (Summary, error) {
 	if _, err := db.GetEntity(ctx); err == nil {
 		return Summary{}, notEmpty{}
 	} else if !store.IsNotFound(err) {
@@ -143,7 +164,8 @@ func (g *gen) user() error {
 			return nil
 		}
 	}
-	u, err := g.db.CreateUser(g.ctx, store.SystemActor, store.NewUser{Username: User, DisplayName: "示例管理员", Role: store.RoleAdmin, Password: Password})
+	// Inside Bootstrap the store itself creates the account.
+	u, err := g.db.CreateUser(g.ctx, store.Actor{}, store.NewUser{Username: User, DisplayName: "示例管理员", Role: store.RoleAdmin, Password: Password})
 	if err != nil {
 		return err
 	}

@@ -154,3 +154,71 @@ func TestGenerateDeterministic(t *testing.T) {
 		t.Fatal("different seeds gave the same data")
 	}
 }
+
+// stopAfter is a context that is cancelled after its Done channel has been
+// asked for n times: every statement the store runs asks once, so the
+// demo stops at a reproducible point in the middle of the year.
+type stopAfter struct {
+	context.Context
+	n, limit int64
+	done     chan struct{}
+}
+
+func newStopAfter(limit int64) *stopAfter {
+	return &stopAfter{Context: context.Background(), limit: limit, done: make(chan struct{})}
+}
+
+func (c *stopAfter) Done() <-chan struct{} {
+	if atomic.AddInt64(&c.n, 1) == c.limit {
+		close(c.done)
+	}
+	return c.done
+}
+
+func (c *stopAfter) Err() error {
+	select {
+	case <-c.done:
+		return context.Canceled
+	default:
+		return nil
+	}
+}
+
+// TestGenerateAllOrNothing: a demo cancelled half-way leaves the store as
+// it was (no account, no profile, no journal entry), and the demo then runs
+// again to completion.
+func TestGenerateAllOrNothing(t *testing.T) {
+	// How many statements a whole run takes, to stop at half.
+	probe := newStopAfter(-1)
+	if _, err := Generate(probe, openStore(t), Options{Seed: 3}); err != nil {
+		t.Fatal(err)
+	}
+	total := atomic.LoadInt64(&probe.n)
+	if total < 100 {
+		t.Fatalf("a demo run asked for Done only %d times", total)
+	}
+	db := openStore(t)
+	ctx := newStopAfter(total / 2)
+	if _, err := Generate(ctx, db, Options{Seed: 3}); err == nil {
+		t.Fatal("a demo cancelled half-way reported success")
+	}
+	for _, q := range []string{"SELECT count(*) FROM users", "SELECT count(*) FROM entity", "SELECT count(*) FROM lots", "SELECT count(*) FROM journal"} {
+		if n := count(t, db, q); n != 0 {
+			t.Errorf("after the cancelled demo, %s = %d", q, n)
+		}
+	}
+	sum, err := Generate(context.Background(), db, Options{Seed: 3})
+	if err != nil {
+		t.Fatalf("demo after a cancelled one: %v", err)
+	}
+	if sum.Lots == 0 {
+		t.Fatalf("summary %+v", sum)
+	}
+	rep, err := db.Verify(context.Background(), nil)
+	if err != nil || !rep.OK() {
+		t.Fatalf("verify: %v %+v", err, rep)
+	}
+	if _, err := db.Login(context.Background(), User, Password); err != nil {
+		t.Fatalf("demo login: %v", err)
+	}
+}

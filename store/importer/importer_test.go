@@ -58,7 +58,7 @@ func newFixture(t testing.TB) *fixture {
 func seedFixture(t testing.TB, f *fixture) {
 	t.Helper()
 	ctx, db := f.ctx, f.db
-	u, err := db.CreateUser(ctx, store.SystemActor, store.NewUser{Username: "admin", Role: store.RoleAdmin, Password: "admin-pass"})
+	u, err := db.CreateUser(ctx, store.Actor{}, store.NewUser{Username: "admin", Role: store.RoleAdmin, Password: "admin-pass"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"suyuan/store/cellsafe"
 )
 
 // examplePrefix marks the template's example row; rows starting with it are
@@ -28,6 +30,18 @@ func TemplateRows(spec Spec, lang string) (header, example []string) {
 	return header, example
 }
 
+// safeRows is TemplateRows with every text cell made safe from formula
+// injection (cellsafe); numeric columns keep their sign.
+func safeRows(spec Spec, lang string) (header, example []string) {
+	h, ex := TemplateRows(spec, lang)
+	for i, f := range spec.Fields {
+		if f.Type != TypeNumber && f.Type != TypeInt {
+			ex[i] = cellsafe.Text(ex[i])
+		}
+	}
+	return cellsafe.Row(h), ex
+}
+
 // WriteTemplateCSV writes a CSV template in UTF-8 with a BOM, which Excel
 // needs to show Chinese correctly when it opens a CSV by double-click.
 func WriteTemplateCSV(w io.Writer, spec Spec, lang string) error {
@@ -35,7 +49,7 @@ func WriteTemplateCSV(w io.Writer, spec Spec, lang string) error {
 	buf.WriteString("\ufeff")
 	cw := csv.NewWriter(&buf)
 	cw.UseCRLF = true
-	h, ex := TemplateRows(spec, lang)
+	h, ex := safeRows(spec, lang)
 	_ = cw.Write(h)
 	_ = cw.Write(ex)
 	cw.Flush()
@@ -75,7 +89,7 @@ func WriteTemplateXLSX(w io.Writer, spec Spec, lang string) error {
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		return err
 	}
-	h, ex := TemplateRows(spec, lang)
+	h, ex := safeRows(spec, lang)
 	if err := f.SetSheetRow(sheet, "A1", &h); err != nil {
 		return err
 	}
@@ -139,6 +153,7 @@ func WriteTemplateXLSX(w io.Writer, spec Spec, lang string) error {
 	rows = append(rows, []string{}, []string{"第 2 行为示例（以“示例：”开头），导入时忽略；从第 3 行起填写。同一文件重复导入不会重复添加。整个文件要么全部导入，要么（有任何一行错误时）全部不导入。"},
 		[]string{"Row 2 is an example (it starts with 示例：) and is ignored; fill in from row 3. Importing the same file again adds nothing. A file imports whole, or (if any row is wrong) not at all."})
 	for i, r := range rows {
+		r = cellsafe.Row(r)
 		cell, _ := excelize.CoordinatesToCellName(1, i+1)
 		if err := f.SetSheetRow(instructionSheet, cell, &r); err != nil {
 			return err

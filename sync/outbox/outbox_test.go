@@ -80,6 +80,27 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// writer is the account the tests' synthetic entries are written as (the
+// store resolves every writer against its users table); created on first use.
+func writer(t testing.TB, db *store.DB) store.Actor {
+	t.Helper()
+	ctx := context.Background()
+	users, err := db.Users(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		if u.Username == "tester" {
+			return store.Actor{UserID: u.ID, Username: u.Username, Role: u.Role}
+		}
+	}
+	u, err := db.CreateUser(ctx, store.Actor{}, store.NewUser{Username: "tester", Role: store.RoleAdmin, Password: "tester-pass"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return store.Actor{UserID: u.ID, Username: u.Username, Role: u.Role}
+}
+
 func openSite(t testing.TB, dir, url string) *store.DB {
 	t.Helper()
 	db, err := store.Open(context.Background(), filepath.Join(dir, store.DefaultFile))
@@ -87,7 +108,7 @@ func openSite(t testing.TB, dir, url string) *store.DB {
 		t.Fatal(err)
 	}
 	if url != "" {
-		if err := db.SetSyncConfig(context.Background(), store.SystemActor, store.SyncConfig{URL: url, Account: testAccount, Secret: testSecret}); err != nil {
+		if err := db.SetSyncConfig(context.Background(), writer(t, db), store.SyncConfig{URL: url, Account: testAccount, Secret: testSecret}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -100,9 +121,10 @@ func openSite(t testing.TB, dir, url string) *store.DB {
 func fill(t testing.TB, db *store.DB, n, rejectEvery int) {
 	t.Helper()
 	ctx := context.Background()
+	w := writer(t, db)
 	for done := 0; done < n; {
 		k := min(500, n-done)
-		err := db.Write(ctx, store.SystemActor, func(tx *store.Tx) error {
+		err := db.Write(ctx, w, func(tx *store.Tx) error {
 			for i := done + 1; i <= done+k; i++ {
 				var kind, ref string
 				var row map[string]any
@@ -349,7 +371,7 @@ func TestOutboxEndToEndKillRestart(t *testing.T) {
 	}
 
 	// Correct every rejected record: a new entry that supersedes it.
-	err := db.Write(ctx, store.SystemActor, func(tx *store.Tx) error {
+	err := db.Write(ctx, writer(t, db), func(tx *store.Tx) error {
 		for _, r := range open {
 			var e store.Entry
 			_ = db.Entries(ctx, r.Seq-1, 1, func(x store.Entry) error { e = x; return nil })
@@ -469,7 +491,7 @@ func TestOutboxRunInBackgroundPublishesStatus(t *testing.T) {
 		select {
 		case s := <-statuses:
 			if s.State == outbox.StateIdle && s.Pending == 0 && s.LastReceipt != nil {
-				if c, _ := db.SyncCursor(context.Background()); c == 250 {
+				if c, _ := db.SyncCursor(context.Background()); c == 250+1 { // +1: the tester account's users.create
 					cancel()
 					if err := <-done; err != nil {
 						t.Fatal(err)
@@ -492,7 +514,7 @@ func TestOutboxFilePackageRoundTrip(t *testing.T) {
 	cfg, _ := db.SyncConfig(ctx)
 	var pkg bytes.Buffer
 	sum, err := outbox.ExportPackage(ctx, db, &pkg, cfg, 500)
-	if err != nil || sum.Batches != 3 || sum.FirstSeq != 1 || sum.LastSeq != 1200 {
+	if err != nil || sum.Batches != 3 || sum.FirstSeq != 1 || sum.LastSeq != 1200+1 { // +1: the tester account's users.create
 		t.Fatalf("export %+v %v", sum, err)
 	}
 	if bytes.Contains(pkg.Bytes(), []byte(testSecret)) {
@@ -595,7 +617,7 @@ func TestOutboxNationalCodesComeHome(t *testing.T) {
 	// pre-allocated code taken offline is accepted by the platform.
 	var lotID int64
 	_ = db.Reader().QueryRow("SELECT id FROM lots ORDER BY id DESC LIMIT 1").Scan(&lotID)
-	if err := db.Write(ctx, store.SystemActor, func(tx *store.Tx) error {
+	if err := db.Write(ctx, writer(t, db), func(tx *store.Tx) error {
 		if _, err := tx.Exec(ctx, "INSERT INTO lots(code, product_id, source, plot_id, produced_on, quantity, unit, jseq) SELECT 'OFFLINE-1', product_id, source, plot_id, produced_on, 10, unit, 0 FROM lots WHERE id = ?", lotID); err != nil {
 			return err
 		}

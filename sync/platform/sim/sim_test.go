@@ -53,6 +53,12 @@ func startSim(t *testing.T) (*sim.Server, string) {
 func seedSite(t *testing.T, db *store.DB) {
 	t.Helper()
 	ctx := context.Background()
+	// The store resolves every writer against its users table.
+	u, err := db.CreateUser(ctx, store.Actor{}, store.NewUser{Username: "admin", Role: store.RoleAdmin, Password: "admin-pass"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := store.Actor{UserID: u.ID, Username: u.Username, Role: u.Role}
 	stmts := []struct {
 		table, kind, q string
 	}{
@@ -71,7 +77,7 @@ func seedSite(t *testing.T, db *store.DB) {
 		{"certificates", "certificates.create", `INSERT INTO certificates(id,cert_no,lot_id,style,basis,promise_version,product_name,quantity,unit,origin,issuer,contact,issued_on,jseq)
 			VALUES(1,'HGZ20261128-0001',1,1,'["自我承诺","自行检测合格"]','2025','沃柑',850,'kg','云南省玉溪市新平县戛洒镇','新平县戛洒镇柑橘种植专业合作社','13812345678','2026-11-28',0)`},
 	}
-	err := db.Write(ctx, store.SystemActor, func(tx *store.Tx) error {
+	err = db.Write(ctx, admin, func(tx *store.Tx) error {
 		for _, s := range stmts {
 			res, err := tx.Exec(ctx, s.q)
 			if err != nil {
@@ -142,7 +148,7 @@ func TestSimTracePage(t *testing.T) {
 
 	// A PHI violation shows in red: an application 3 days before harvest of a
 	// 7-day pesticide, recorded and synced after the fact.
-	err = db.Write(ctx, store.SystemActor, func(tx *store.Tx) error {
+	err = db.Write(ctx, store.Actor{UserID: 1, Username: "admin", Role: store.RoleAdmin}, func(tx *store.Tx) error {
 		res, err := tx.Exec(ctx, `INSERT INTO applications(id,applied_on,plot_id,crop,material_id,dose,dose_unit,jseq) VALUES(3,'2026-11-25',1,'沃柑',2,40,'mL/亩',0)`)
 		if err != nil {
 			return err

@@ -145,17 +145,53 @@ func (db *DB) SyncCursor(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read journal head: %w", err)
 	}
-	if c > head {
-		return 0, cursorAheadError(c, head)
+	if err := db.settledProblem(ctx, c, head); err != nil {
+		return 0, err
 	}
 	return c, nil
 }
 
-func cursorAheadError(cursor, head int64) *Error {
-	p := cursorAheadProblem(cursor, head)
+// settledProblem checks what the receipts and the cursor say against the
+// chain: the cursor cannot be beyond the head, and the receipt that reaches
+// furthest must name an entry that still exists with the hash it recorded.
+// Either failing means settled entries were deleted or replaced; a new entry
+// under a settled number would never be sent. The error is CodeCorrupt and
+// says what to do.
+func (db *DB) settledProblem(ctx context.Context, cursor, head int64) error {
+	if cursor > head {
+		return cursorAheadError(cursor, head)
+	}
+	var pid, chain string
+	var last int64
+	err := db.r.QueryRowContext(ctx, "SELECT platform_id, last_seq, chain_hash FROM upload_receipts ORDER BY last_seq DESC, id DESC LIMIT 1").Scan(&pid, &last, &chain)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("last receipt: %w", err)
+	}
+	h, ok, err := db.EntryHashAt(ctx, last)
+	if err != nil {
+		return err
+	}
+	if ok && h == chain {
+		return nil
+	}
+	p := receiptMismatchProblem(pid, last)
+	if !ok {
+		p = receiptMissingProblem(pid, last, head)
+	}
+	return settledError(p)
+}
+
+func settledError(p Problem) *Error {
 	return &Error{Code: CodeCorrupt, Err: errors.New(p.En),
 		Zh: p.Zh + "。未上传任何数据。请运行 suyuan verify，保留此文件原样，并恢复最近一次正常的备份（见 docs/sync.md“恢复备份”）。",
 		En: p.En + ". Nothing was uploaded. Run suyuan verify, keep this file as it is and restore the latest good backup (see 'Restoring a backup' in docs/sync.md)"}
+}
+
+func cursorAheadError(cursor, head int64) *Error {
+	return settledError(cursorAheadProblem(cursor, head))
 }
 
 // EntryHashAt returns the hash of journal entry seq (ok=false if there is
@@ -521,32 +557,15 @@ func (db *DB) SyncStatus(ctx context.Context) (SyncStatus, error) {
 }
 
 // syncProblem is the first reason uploads cannot go on, or nil.
-func (db *DB) syncProblem(ctx context.Context, s SyncStatus) (error, error) {
+func (db *DB) syncProblem(ctx context.Context, s SyncStatus) (problem, err error) {
 	if err := db.OpenProblem(); err != nil {
 		return err, nil
 	}
-	if s.Cursor > s.HeadSeq {
-		return cursorAheadError(s.Cursor, s.HeadSeq), nil
-	}
-	// The receipt that reaches furthest must name an entry we still have,
-	// with the hash it recorded.
-	var pid, chain string
-	var last int64
-	err := db.r.QueryRowContext(ctx, "SELECT platform_id, last_seq, chain_hash FROM upload_receipts ORDER BY last_seq DESC, id DESC LIMIT 1").Scan(&pid, &last, &chain)
-	if err == nil {
-		h, ok, err := db.EntryHashAt(ctx, last)
-		if err != nil {
-			return nil, err
+	if p := db.settledProblem(ctx, s.Cursor, s.HeadSeq); p != nil {
+		if ErrorCode(p) != CodeCorrupt {
+			return nil, p // could not read
 		}
-		if !ok || h != chain {
-			p := receiptMismatchProblem(pid, last)
-			if !ok {
-				p = receiptMissingProblem(pid, last, s.HeadSeq)
-			}
-			return blockedError(p), nil
-		}
-	} else if !errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("last receipt: %w", err)
+		return p, nil
 	}
 	if s.PlatformAhead != nil {
 		return s.PlatformAhead.Error(), nil

@@ -79,7 +79,7 @@ func BenchmarkVerify(b *testing.B) {
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(rep.Entries)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
-	b.ReportMetric((cpuTime() - c0).Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric((cpuTime()-c0).Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(rep.Rows), "rows")
 }
 

@@ -38,6 +38,16 @@ func ExportPackage(ctx context.Context, db *store.DB, w io.Writer, cfg store.Syn
 	if batchSize <= 0 {
 		batchSize = 500
 	}
+	// A store that failed its checks, or is an older copy than the platform
+	// holds, exports nothing (SyncCursor below refuses a cursor beyond the
+	// chain head).
+	st, err := db.SyncStatus(ctx)
+	if err != nil {
+		return sum, err
+	}
+	if st.Problem != nil {
+		return sum, st.Problem
+	}
 	site, err := db.SyncSiteID(ctx)
 	if err != nil {
 		return sum, err

@@ -76,8 +76,9 @@ type Uploader struct {
 	site   string
 
 	// Owned by the goroutine running Once or Run.
-	inflight chan error // receipt being stored, nil if none
-	next     int64      // read the next batch after this seq (0: the stored cursor)
+	inflight    chan error // receipt being stored, nil if none
+	next        int64      // read the next batch after this seq (0: the stored cursor)
+	headChecked bool       // the platform's head for this site was compared with ours this pass
 }
 
 // New returns an uploader for db through c.
@@ -127,7 +128,13 @@ func (u *Uploader) Status() Status {
 
 func (u *Uploader) publish(ctx context.Context, state, lastErr string, next time.Time) {
 	st := Status{State: state, LastError: lastErr, NextAttempt: next}
-	if s, err := u.db.SyncStatus(ctx); err == nil {
+	// The counters come from the store, even when ctx has just been
+	// cancelled; if the store cannot be read they keep their last values
+	// rather than dropping to zero.
+	u.mu.Lock()
+	st.Pending, st.LastReceipt, st.Rejections = u.status.Pending, u.status.LastReceipt, u.status.Rejections
+	u.mu.Unlock()
+	if s, err := u.db.SyncStatus(context.WithoutCancel(ctx)); err == nil {
 		st.Pending, st.LastReceipt, st.Rejections = s.Pending, s.LastReceipt, s.OpenRejections
 		if lastErr == "" && state != StateIdle && state != StateSending {
 			st.LastError = s.LastError
@@ -168,10 +175,26 @@ func (s *Summary) add(o stepResult) {
 
 // Once uploads everything pending, retrying retryable failures with backoff
 // up to MaxAttempts in a row, and returns what it did. The error is the last
-// failure when it gave up (Pending > 0 then).
-func (u *Uploader) Once(ctx context.Context) (Summary, error) {
-	defer u.settle()
-	var sum Summary
+// failure when it gave up, or an *Interrupted when ctx ended first. However
+// it ends, Summary.Pending is counted in the store afterwards (after the
+// receipt in flight, if any, is stored), never carried over from a guess.
+func (u *Uploader) Once(ctx context.Context) (sum Summary, err error) {
+	u.headChecked = false
+	defer func() {
+		if serr := u.settle(); serr != nil && err == nil {
+			err = serr
+		}
+		s, serr := u.db.SyncStatus(context.WithoutCancel(ctx))
+		if serr != nil {
+			sum.Pending = -1 // unknown: the caller must not print 0
+			err = errors.Join(err, serr)
+			return
+		}
+		sum.Pending = s.Pending
+		if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			err = &Interrupted{Pending: s.Pending, Err: err}
+		}
+	}()
 	fails := 0
 	for {
 		u.publish(ctx, StateSending, "", time.Time{})
@@ -193,8 +216,6 @@ func (u *Uploader) Once(ctx context.Context) (Summary, error) {
 		_ = u.db.SetSyncError(context.WithoutCancel(ctx), msg)
 		if !retryable(err) || fails >= u.opts.MaxAttempts {
 			u.publish(ctx, StateBlocked, msg, time.Time{})
-			s, _ := u.db.SyncStatus(ctx)
-			sum.Pending = s.Pending
 			return sum, err
 		}
 		d := u.backoff(fails)
@@ -205,10 +226,30 @@ func (u *Uploader) Once(ctx context.Context) (Summary, error) {
 		}
 	}
 	u.refillCodes(ctx)
-	s, err := u.db.SyncStatus(ctx)
-	sum.Pending = s.Pending
 	u.publish(ctx, StateIdle, "", time.Time{})
-	return sum, err
+	return sum, ctx.Err()
+}
+
+// Interrupted is Once's error when its context ended (Ctrl-C, the window
+// closed, a timeout) before everything was sent. Pending is counted in the
+// store after the run.
+type Interrupted struct {
+	Pending int64
+	Err     error
+}
+
+func (e *Interrupted) Error() string {
+	return fmt.Sprintf("upload interrupted, %d entries still pending: %v", e.Pending, e.Err)
+}
+
+func (e *Interrupted) Unwrap() error { return e.Err }
+
+// UserMessage says what happened and that nothing is lost.
+func (e *Interrupted) UserMessage(lang string) string {
+	if lang == "en" {
+		return fmt.Sprintf("the upload was interrupted: %d entries are still pending (what the platform acknowledged is recorded and will not be sent twice); run the sync again to continue", e.Pending)
+	}
+	return fmt.Sprintf("上传被中断：仍有 %d 条待上传（平台已确认的部分已记录，不会重复上传）。请再次同步以继续。", e.Pending)
 }
 
 // Run uploads in the background until ctx ends: pending entries go up at
@@ -246,6 +287,7 @@ func (u *Uploader) Run(ctx context.Context) error {
 			if !res.done {
 				continue
 			}
+			u.headChecked = false // new entries later: compare heads again first
 			u.refillCodes(ctx)
 			u.publish(ctx, StateIdle, "", time.Time{})
 			if !u.wait(ctx, u.opts.IdleInterval) {
@@ -257,6 +299,7 @@ func (u *Uploader) Run(ctx context.Context) error {
 			return nil
 		}
 		fails++
+		u.headChecked = false
 		msg := u.errText(err)
 		_ = u.db.SetSyncError(context.WithoutCancel(ctx), msg)
 		d, state := u.backoff(fails), StateWaiting
@@ -340,7 +383,60 @@ func retryable(err error) bool {
 	if errors.Is(err, ErrTampered) {
 		return false
 	}
+	// A store that failed its checks, a cursor beyond the chain head, an
+	// older copy than the platform's: a person must act.
+	switch store.ErrorCode(err) {
+	case store.CodeCorrupt, store.CodeConflict:
+		return false
+	}
 	return platform.IsRetryable(err)
+}
+
+// checkHead compares the platform's last entry for this site with this
+// store's chain before anything is sent. If the platform holds an entry
+// beyond our head, or a different entry under the same number, this store is
+// an older copy (an old backup restored): the finding is recorded for the
+// status screens and nothing is uploaded, so no number the platform holds is
+// ever sent again with other content. A platform without the head query is
+// left to refuse a second history itself (history_fork).
+func (u *Uploader) checkHead(ctx context.Context, site string) error {
+	ph, err := u.c.SiteHead(ctx, site)
+	if errors.Is(err, platform.ErrNoSiteHead) {
+		u.log.Info("sync: the platform has no head query; relying on its history check")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	head, _, err := u.db.Head(ctx)
+	if err != nil {
+		return err
+	}
+	var ahead *store.PlatformAhead
+	if ph.Seq > 0 {
+		h, ok, err := u.db.EntryHashAt(ctx, ph.Seq)
+		if err != nil {
+			return err
+		}
+		if !ok || h != ph.Hash {
+			ahead = &store.PlatformAhead{Seq: ph.Seq, Hash: ph.Hash, OurHead: head, OurHash: h, DetectedAt: time.Now().UTC()}
+		}
+	}
+	prev, err := u.db.PlatformAheadState(ctx)
+	if err != nil {
+		return err
+	}
+	if ahead == nil {
+		if prev != nil {
+			return u.db.SetPlatformAhead(ctx, nil)
+		}
+		return nil
+	}
+	if err := u.db.SetPlatformAhead(context.WithoutCancel(ctx), ahead); err != nil {
+		u.log.Warn("sync: could not record the platform head", "err", err.Error())
+	}
+	u.log.Warn("sync: the platform holds history this store does not have", "platform_seq", ph.Seq, "our_head", head)
+	return ahead.Error()
 }
 
 // ErrTampered is returned when a journal entry's stored hash does not match
@@ -419,13 +515,25 @@ func AckFromResponse(b *platform.Batch, resp *platform.BatchResponse, skipped in
 // stored out of order still move the cursor only over a gapless range, and
 // step waits for the previous receipt before reporting success or failure.
 func (u *Uploader) step(ctx context.Context) (stepResult, error) {
+	if err := u.db.OpenProblem(); err != nil {
+		return stepResult{}, errors.Join(err, u.settle())
+	}
 	site, err := u.siteID(ctx)
 	if err != nil {
 		return stepResult{}, errors.Join(err, u.settle())
 	}
+	// SyncCursor refuses a cursor beyond the chain head.
 	cursor, err := u.db.SyncCursor(ctx)
 	if err != nil {
 		return stepResult{}, errors.Join(err, u.settle())
+	}
+	// Once per pass, even with nothing pending: an older copy of the store
+	// is reported before anything is sent.
+	if !u.headChecked {
+		if err := u.checkHead(ctx, site); err != nil {
+			return stepResult{}, errors.Join(err, u.settle())
+		}
+		u.headChecked = true
 	}
 	cursor = max(cursor, u.next)
 	b, _, skipped, err := BuildBatch(ctx, u.db, site, u.c.Account(), cursor, u.opts.BatchSize)
@@ -453,6 +561,13 @@ func (u *Uploader) step(ctx context.Context) (stepResult, error) {
 		return stepResult{}, serr
 	}
 	if err != nil {
+		var pe *platform.Error
+		if errors.As(err, &pe) && pe.Code == platform.CodeHistoryFork {
+			// Record what the platform holds, for the status screens.
+			if herr := u.checkHead(ctx, site); herr != nil {
+				return stepResult{}, herr
+			}
+		}
 		return stepResult{}, err
 	}
 	ack := AckFromResponse(b, resp, skipped, "http")

@@ -646,32 +646,64 @@ func TestOutboxNationalCodesComeHome(t *testing.T) {
 	}
 }
 
+// tamperDose edits the first application entry's dose in place.
+const tamperDose = `UPDATE journal SET payload = replace(payload, '"dose":30', '"dose":3') WHERE seq = (SELECT min(seq) FROM journal WHERE kind = 'applications.create')`
+
 func TestOutboxRefusesTamperedEntry(t *testing.T) {
 	ctx := context.Background()
-	srv, url := startSim(t, sim.Faults{}, nil, nil)
-	dir := t.TempDir()
-	db := openSite(t, dir, url)
-	fill(t, db, 20, 0)
-	db.Close()
-	// Edit entry 5 behind the app's back.
-	raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, store.DefaultFile))
-	if err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		name    string
+		entries int
+		tamper  []string
+		check   func(t *testing.T, db *store.DB, err error)
+	}{
+		// Among the newest entries: the store's open-time check finds it and
+		// blocks every write and upload.
+		{"recent entry", 20, []string{"DROP TRIGGER journal_no_update", tamperDose},
+			func(t *testing.T, db *store.DB, err error) {
+				if db.OpenProblem() == nil || store.ErrorCode(err) != store.CodeCorrupt {
+					t.Fatalf("open problem %v, upload error %v", db.OpenProblem(), err)
+				}
+			}},
+		// Older than the open-time check reaches (trigger put back): the
+		// uploader's own hash check refuses the batch.
+		{"old entry", 400, []string{"DROP TRIGGER journal_no_update", tamperDose,
+			"CREATE TRIGGER journal_no_update BEFORE UPDATE ON journal BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END"},
+			func(t *testing.T, db *store.DB, err error) {
+				if db.OpenProblem() != nil || !errors.Is(err, outbox.ErrTampered) {
+					t.Fatalf("open problem %v, upload error %v", db.OpenProblem(), err)
+				}
+			}},
 	}
-	for _, q := range []string{"DROP TRIGGER journal_no_update", `UPDATE journal SET payload = replace(payload, '"dose":30', '"dose":3') WHERE seq = 4`} {
-		if _, err := raw.Exec(q); err != nil {
-			t.Fatal(q, err)
-		}
-	}
-	raw.Close()
-	db = openSite(t, dir, "")
-	defer db.Close()
-	sum, err := outbox.New(db, client(t, url), fastOpts()).Once(ctx)
-	if !errors.Is(err, outbox.ErrTampered) || sum.Attempts != 1 {
-		t.Fatalf("tampered entry: %+v %v", sum, err)
-	}
-	n, _ := srv.RecordCount(ctx)
-	if n != 0 {
-		t.Fatalf("%d records uploaded from a batch holding a tampered entry", n)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, url := startSim(t, sim.Faults{}, nil, nil)
+			dir := t.TempDir()
+			db := openSite(t, dir, url)
+			fill(t, db, tc.entries, 0)
+			db.Close()
+			// Edit the first application behind the app's back.
+			raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, store.DefaultFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range tc.tamper {
+				if _, err := raw.Exec(q); err != nil {
+					t.Fatal(q, err)
+				}
+			}
+			raw.Close()
+			db = openSite(t, dir, "")
+			defer db.Close()
+			sum, err := outbox.New(db, client(t, url), fastOpts()).Once(ctx)
+			if sum.Attempts != 1 {
+				t.Fatalf("tampered entry retried: %+v %v", sum, err)
+			}
+			tc.check(t, db, err)
+			n, _ := srv.RecordCount(ctx)
+			if n != 0 {
+				t.Fatalf("%d records uploaded from a batch holding a tampered entry", n)
+			}
+		})
 	}
 }

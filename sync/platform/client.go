@@ -291,6 +291,35 @@ func (c *Client) SendBatch(ctx context.Context, b *Batch, gz []byte) (*BatchResp
 	return resp, nil
 }
 
+// ErrNoSiteHead is returned (wrapped) by SiteHead when the platform does
+// not offer the head query (an older gateway): the caller then relies on the
+// platform's own history_fork check.
+var ErrNoSiteHead = errors.New("the platform does not answer the site head query")
+
+// SiteHead asks the platform for the last entry it holds for site.
+func (c *Client) SiteHead(ctx context.Context, site string) (*SiteHead, error) {
+	body, err := c.do(ctx, func(tok string) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url(PathSites+url.PathEscape(site)+"/head"), nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
+		return req, nil
+	})
+	var pe *Error
+	if errors.As(err, &pe) && (pe.Status == http.StatusNotFound || pe.Status == http.StatusMethodNotAllowed) && pe.Code != "unknown_site" {
+		return nil, fmt.Errorf("%w: %w", ErrNoSiteHead, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var h SiteHead
+	if err := json.Unmarshal(body, &h); err != nil || h.SchemaVersion != SchemaVersion || h.Seq < 0 || (h.Seq > 0 && len(h.Hash) != 64) {
+		return nil, &Error{Class: Retryable, Zh: "平台的站点进度应答无法识别，稍后重试。", En: "the platform's answer about this site's progress was not understood; will retry", Err: err}
+	}
+	return &h, nil
+}
+
 // AllocateCodes asks the platform for n national codes in advance.
 func (c *Client) AllocateCodes(ctx context.Context, n int) (*CodeRange, error) {
 	reqBody, _ := json.Marshal(CodeRangeRequest{Count: n})
@@ -358,6 +387,10 @@ func statusErr(resp *http.Response, body []byte) *Error {
 		e.Class, e.Zh, e.En = Retryable, "平台繁忙（请求过多），稍后自动重试。", "the platform is busy (too many requests); will retry"
 	case resp.StatusCode >= 500:
 		e.Class, e.Zh, e.En = Retryable, "平台暂时出错，稍后自动重试。", "the platform had a temporary error; will retry"
+	case e.Code == CodeHistoryFork:
+		e.Class = Permanent
+		e.Zh = "平台拒收了整个批次：本机数据是比平台上更旧的副本（平台已有这些序号的不同记录，可能恢复了旧的备份）。未上传任何数据。请恢复最新的备份，或联系技术支持。" + eb.Error.MessageZh
+		e.En = "the platform refused the whole batch: this store is an older copy than what the platform holds (it has different entries under these numbers; an old backup may have been restored). Nothing was uploaded. Restore the newest backup or contact support. " + eb.Error.MessageEn
 	default:
 		e.Class = Permanent
 		e.Zh, e.En = "平台拒绝了请求："+eb.Error.MessageZh, "the platform refused the request: "+eb.Error.MessageEn

@@ -29,8 +29,27 @@ const (
 	PathBatches    = "/api/v1/batches"
 	PathCodeRanges = "/api/v1/code-ranges"
 	PathPackages   = "/api/v1/packages"
+	PathSites      = "/api/v1/sites/" // + site id + "/head": SiteHead
 	PathTrace      = "/t/"
 )
+
+// CodeHistoryFork is the error code of a batch refused as a whole because it
+// is a second history for the site: a record's seq is already held with
+// another entry, its prev_hash is not the hash held for seq-1, or the
+// platform already holds later entries (HTTP 409). It happens when a site
+// restores an old backup and writes to it. Nothing of the batch is stored.
+const CodeHistoryFork = "history_fork"
+
+// SiteHead is the last entry the platform holds for one site (accepted or
+// rejected): the uploader compares it with its own chain before sending, so
+// an older copy of the store is stopped before anything is uploaded. Seq 0:
+// nothing held yet.
+type SiteHead struct {
+	SchemaVersion int    `json:"schema_version"`
+	SiteID        string `json:"site_id"`
+	Seq           int64  `json:"seq"`
+	Hash          string `json:"hash"` // the entry hash from its idempotency key
+}
 
 // Batch is one upload: a contiguous range of the site's journal, minus
 // local-only entries. BatchKey is derived from the range and the last

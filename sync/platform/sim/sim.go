@@ -113,6 +113,8 @@ CREATE TABLE IF NOT EXISTS codes (code TEXT PRIMARY KEY, short_code TEXT NOT NUL
 	range_id TEXT NOT NULL DEFAULT '', assigned_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS codes_ref ON codes(account, ref);
 CREATE TABLE IF NOT EXISTS code_seq (prefix TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS chain (account TEXT NOT NULL, site TEXT NOT NULL, seq INTEGER NOT NULL, key TEXT NOT NULL, hash TEXT NOT NULL, prev_hash TEXT NOT NULL,
+	PRIMARY KEY(account, site, seq));
 `
 
 // Open opens (or creates) the simulator's store and registers the accounts.
@@ -156,9 +158,51 @@ func Open(ctx context.Context, opts Options) (*Server, error) {
 			return nil, fmt.Errorf("sim account: %w", err)
 		}
 	}
+	if err := backfillChain(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sim chain: %w", err)
+	}
 	s := &Server{db: db, opts: opts, log: opts.Logger, faults: opts.Faults, tokens: map[string]tokenInfo{},
 		rng: mrand.New(mrand.NewPCG(opts.Faults.Seed, 0x5eed)), codeRng: mrand.New(mrand.NewPCG(opts.Seed, 0xc0de))}
 	return s, nil
+}
+
+// backfillChain fills the chain table of a simulator file written before it
+// existed, from the keys of the records and rejections it holds (prev_hash
+// unknown there: ”). Later records check their prev_hash against it.
+func backfillChain(ctx context.Context, db *sql.DB) error {
+	var n int
+	if err := db.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM chain) = 0 AND ((SELECT count(*) FROM records) + (SELECT count(*) FROM rejections)) > 0").Scan(&n); err != nil || n == 0 {
+		return err
+	}
+	rows, err := db.QueryContext(ctx, "SELECT key, account FROM records UNION ALL SELECT key, account FROM rejections")
+	if err != nil {
+		return err
+	}
+	type held struct{ key, account string }
+	var all []held
+	for rows.Next() {
+		var h held
+		if err := rows.Scan(&h.key, &h.account); err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, h)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, h := range all {
+		site, seq, hash, ok := platform.ParseKey(h.key)
+		if !ok {
+			continue
+		}
+		if _, err := db.ExecContext(ctx, "INSERT OR IGNORE INTO chain(account,site,seq,key,hash,prev_hash) VALUES(?,?,?,?,?,'')", h.account, site, seq, h.key, hash); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Close closes the store.
@@ -200,6 +244,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+platform.PathBatches, s.faulty(s.batches))
 	mux.HandleFunc("POST "+platform.PathCodeRanges, s.faulty(s.codeRanges))
 	mux.HandleFunc("POST "+platform.PathPackages, s.faulty(s.packages))
+	mux.HandleFunc("GET "+platform.PathSites+"{site}/head", s.faulty(s.siteHead))
 	mux.HandleFunc("GET /t/{code}", s.tracePage)
 	mux.HandleFunc("GET /{$}", s.home)
 	return mux
@@ -374,6 +419,72 @@ func (s *Server) batches(r *http.Request) reply {
 	return reply{status: http.StatusOK, ctype: "application/json", body: resp}
 }
 
+// siteHead answers the last entry held for one of the account's sites.
+func (s *Server) siteHead(r *http.Request) reply {
+	account, ok := s.authed(r)
+	if !ok {
+		return errUnauthorized
+	}
+	site := r.PathValue("site")
+	h := platform.SiteHead{SchemaVersion: platform.SchemaVersion, SiteID: site}
+	err := s.db.QueryRowContext(r.Context(), "SELECT seq, hash FROM chain WHERE account = ? AND site = ? ORDER BY seq DESC LIMIT 1", account, site).Scan(&h.Seq, &h.Hash)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		s.log.Error("site head", "err", err)
+		return errReply(http.StatusInternalServerError, "internal", "平台内部错误", "internal error")
+	}
+	return jsonReply(http.StatusOK, h)
+}
+
+// forkErr refuses a batch that is a second history for the site.
+func forkErr(seq int64, whyZh, whyEn string) error {
+	return &httpErr{http.StatusConflict, platform.CodeHistoryFork,
+		fmt.Sprintf("第 %d 条：%s。这是本站点的第二份历史（可能恢复了旧的备份），整个批次未被接收", seq, whyZh),
+		fmt.Sprintf("entry %d: %s. This is a second history for the site (an old backup restored?); nothing of the batch was stored", seq, whyEn)}
+}
+
+// checkChain refuses a new record that does not continue the history held
+// for its site: its seq held with another entry, a prev_hash that is not
+// the hash held for seq-1, or later entries already held (a gap left by a
+// local-only entry in the history the platform has cannot be filled by a
+// new entry either: it is another history too).
+func (s *Server) checkChain(ctx context.Context, tx *ptx, account, site string, rec *platform.Record) error {
+	var key string
+	err := tx.QueryRowContext(ctx, "SELECT key FROM chain WHERE account = ? AND site = ? AND seq = ?", account, site, rec.Seq).Scan(&key)
+	if err == nil && key != rec.Key {
+		return forkErr(rec.Seq, "平台已有该序号的另一条记录", "the platform already holds another entry under this number")
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	var prev string
+	err = tx.QueryRowContext(ctx, "SELECT hash FROM chain WHERE account = ? AND site = ? AND seq = ?", account, site, rec.Seq-1).Scan(&prev)
+	if err == nil && prev != rec.PrevHash {
+		return forkErr(rec.Seq, "它的 prev_hash 与平台所存的前一条不符", "its prev_hash is not the hash of the entry the platform holds before it")
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	var head sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT max(seq) FROM chain WHERE account = ? AND site = ?", account, site).Scan(&head); err != nil {
+		return err
+	}
+	if head.Int64 > rec.Seq {
+		return forkErr(rec.Seq, fmt.Sprintf("平台已有到第 %d 条的更新记录", head.Int64), fmt.Sprintf("the platform already holds later entries, up to %d", head.Int64))
+	}
+	return nil
+}
+
+// noteChain records that the platform now holds rec (accepted or rejected)
+// in the history of the batch's site.
+func noteChain(ctx context.Context, tx *ptx, account, siteID string, rec *platform.Record) error {
+	site, seq, hash, ok := platform.ParseKey(rec.Key)
+	if !ok || site != siteID {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO chain(account,site,seq,key,hash,prev_hash) VALUES(?,?,?,?,?,?)", account, site, seq, rec.Key, hash, rec.PrevHash)
+	return err
+}
+
 type httpErr struct {
 	status       int
 	code, zh, en string
@@ -484,7 +595,10 @@ func (s *Server) processRecord(ctx context.Context, tx *ptx, account string, acc
 		resp.Rejections = append(resp.Rejections, platform.Rejection{Key: rec.Key, Code: code, ReasonZh: zh, ReasonEn: en})
 		_, err := tx.ExecContext(ctx, "INSERT INTO rejections(key,account,code,reason_zh,reason_en,receipt_id) VALUES(?,?,?,?,?,?) ON CONFLICT(key) DO NOTHING",
 			rec.Key, account, code, zh, en, receiptID)
-		return err
+		if err != nil {
+			return err
+		}
+		return noteChain(ctx, tx, account, siteID, rec)
 	}
 	// Seen before: a duplicate (same key means same content: the key holds
 	// the entry hash), or a rejection that stays a rejection.
@@ -508,6 +622,11 @@ func (s *Server) processRecord(ctx context.Context, tx *ptx, account string, acc
 		return reject("bad_key", "幂等键格式错误", "malformed idempotency key")
 	case site != siteID:
 		return reject("site_mismatch", "幂等键中的主体与批次不符", "the idempotency key names another site")
+	}
+	if err := s.checkChain(ctx, tx, account, site, rec); err != nil {
+		return err
+	}
+	switch {
 	case !json.Valid(rec.Data) || len(rec.Data) == 0 || rec.Data[0] != '{':
 		return reject("bad_data", "记录数据不是有效的 JSON 对象", "record data is not a JSON object")
 	case s.opts.RejectMarker != "" && bytes.Contains(rec.Data, []byte(s.opts.RejectMarker)):
@@ -537,6 +656,9 @@ func (s *Server) processRecord(ctx context.Context, tx *ptx, account string, acc
 	if _, err := tx.ExecContext(ctx, `INSERT INTO objects(account,ref,type,seq,data) VALUES(?,?,?,?,?)
 		ON CONFLICT(account,ref) DO UPDATE SET data=excluded.data, seq=excluded.seq, type=excluded.type WHERE excluded.seq > objects.seq`,
 		account, rec.Ref, rec.Type, rec.Seq, string(rec.Data)); err != nil {
+		return err
+	}
+	if err := noteChain(ctx, tx, account, siteID, rec); err != nil {
 		return err
 	}
 	resp.Accepted++
@@ -695,6 +817,10 @@ func (s *Server) packages(r *http.Request) reply {
 			return errReply(http.StatusBadRequest, "bad_package", "数据包中的批次账号不符", "a batch in the package names another account")
 		}
 		rep, err := s.process(ctx, h.Account, &batches[i])
+		var he *httpErr
+		if errors.As(err, &he) && he.code == platform.CodeHistoryFork {
+			return errReply(he.status, he.code, he.zh, he.en)
+		}
 		if err != nil {
 			return errReply(http.StatusBadRequest, "bad_package", "数据包中的批次无效："+err.Error(), "invalid batch in package: "+err.Error())
 		}

@@ -40,6 +40,9 @@ type DB struct {
 	AppVersion string
 
 	pesticides atomic.Pointer[rules.PesticideList]
+	// stmts: the writer's statements prepared once per DB (journal.go).
+	stmts stmtCache
+
 	// userQ looks the acting user up on every write (see Tx.resolve).
 	userQ *sql.Stmt
 	// immutable is set when a read-only open reads the main file without
@@ -364,7 +367,7 @@ func (tx *Tx) cached(ctx context.Context, q string) (*sql.Stmt, error) {
 	if st, ok := tx.stmts[q]; ok {
 		return st, nil
 	}
-	st, err := tx.tx.PrepareContext(ctx, q)
+	st, err := tx.db.stmts.forTx(ctx, tx.tx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -429,6 +432,7 @@ func (db *DB) Write(ctx context.Context, actor Actor, fn func(tx *Tx) error) err
 	}
 	dir := filepath.Dir(db.path)
 	sqlTx, err := db.w.BeginTx(ctx, nil)
+	defer db.stmts.promote(db.w)
 	if err != nil {
 		return storageError(fmt.Errorf("begin: %w", err), dir)
 	}

@@ -43,8 +43,14 @@ func scanPurchase(sc interface{ Scan(...any) error }) (Purchase, error) {
 	return p, err
 }
 
+const materialQuery = "SELECT " + materialCols + " FROM materials WHERE id=?"
+
 func (tx *Tx) material(ctx context.Context, id int64) (Material, error) {
-	m, err := scanMaterial(tx.QueryRow(ctx, "SELECT "+materialCols+" FROM materials WHERE id=?", id))
+	return scanMaterialByID(tx.queryRowCached(ctx, materialQuery, id), id)
+}
+
+func scanMaterialByID(row rowScanner, id int64) (Material, error) {
+	m, err := scanMaterial(row)
 	if err != nil {
 		return m, notFoundOr(err, "投入品", "input", id)
 	}
@@ -188,11 +194,16 @@ type plotRow struct {
 	retired              bool
 }
 
+const plotQuery = "SELECT name, crop, crop_category, retired FROM plots WHERE id=?"
+
 func (tx *Tx) plot(ctx context.Context, id int64) (plotRow, error) {
+	return scanPlotRow(tx.queryRowCached(ctx, plotQuery, id), id)
+}
+
+func scanPlotRow(row rowScanner, id int64) (plotRow, error) {
 	var p plotRow
 	var retired int
-	err := tx.QueryRow(ctx, "SELECT name, crop, crop_category, retired FROM plots WHERE id=?", id).Scan(&p.name, &p.crop, &p.category, &retired)
-	if err != nil {
+	if err := row.Scan(&p.name, &p.crop, &p.category, &retired); err != nil {
 		return p, notFoundOr(err, "地块", "plot", id)
 	}
 	p.retired = retired != 0
@@ -207,17 +218,38 @@ func (tx *Tx) plot(ctx context.Context, id int64) (plotRow, error) {
 // A correction of an existing record passes allowRetired: retiring a plot or
 // a material later must not freeze the typos in its past records.
 func checkApplication(ctx context.Context, tx *Tx, in ApplicationInput, list *rules.PesticideList, allowRetired bool) (plotRow, Material, error) {
-	if err := validatePastDate(in.Date, siteToday(tx.Now), "施用日期", "application date"); err != nil {
+	return applicationRules{
+		today: siteToday(tx.Now),
+		plot:  func(id int64) (plotRow, error) { return tx.plot(ctx, id) },
+		material: func(id int64) (Material, error) {
+			return tx.material(ctx, id)
+		},
+		pesticide: list.Check,
+	}.check(in, allowRetired)
+}
+
+// applicationRules is checkApplication with its lookups supplied: the one
+// definition of the rules, used by single writes (lookups in the write
+// transaction) and by bulk writes and checks (lookups memoised per call).
+type applicationRules struct {
+	today     time.Time
+	plot      func(id int64) (plotRow, error)
+	material  func(id int64) (Material, error)
+	pesticide func(ingredients []string, crop rules.CropInfo, toxicity string, on time.Time) error
+}
+
+func (r applicationRules) check(in ApplicationInput, allowRetired bool) (plotRow, Material, error) {
+	if err := validatePastDate(in.Date, r.today, "施用日期", "application date"); err != nil {
 		return plotRow{}, Material{}, err
 	}
-	p, err := tx.plot(ctx, in.PlotID)
+	p, err := r.plot(in.PlotID)
 	if err != nil {
 		return p, Material{}, err
 	}
 	if p.retired && !allowRetired {
 		return p, Material{}, errRetired("地块", "plot", p.name)
 	}
-	m, err := tx.material(ctx, in.MaterialID)
+	m, err := r.material(in.MaterialID)
 	if err != nil {
 		return p, m, err
 	}
@@ -237,11 +269,102 @@ func checkApplication(ctx context.Context, tx *Tx, in ApplicationInput, list *ru
 		return p, m, err
 	}
 	if m.Kind == MaterialPesticide {
-		if err := list.Check(m.ActiveIngredients, rules.CropInfo{Category: p.category, Crop: in.Crop}, m.Toxicity, in.Date); err != nil {
+		if err := r.pesticide(m.ActiveIngredients, rules.CropInfo{Category: p.category, Crop: in.Crop}, m.Toxicity, in.Date); err != nil {
 			return p, m, err
 		}
 	}
 	return p, m, nil
+}
+
+// memoRules are applicationRules for many rows at once: each plot and
+// material is read once, and the pesticide list is consulted once per
+// distinct (material, crop category, crop, date) — the list check is a pure
+// function of those, and of the list, which is fixed for the call.
+func memoRules(today time.Time, list *rules.PesticideList,
+	plot func(id int64) (plotRow, error), material func(id int64) (Material, error)) applicationRules {
+	type res[T any] struct {
+		v   T
+		err error
+	}
+	plots := map[int64]res[plotRow]{}
+	mats := map[int64]res[Material]{}
+	type pkey struct {
+		ings, category, crop, toxicity string
+		day                            int64
+	}
+	checks := map[pkey]error{}
+	return applicationRules{
+		today: today,
+		plot: func(id int64) (plotRow, error) {
+			r, ok := plots[id]
+			if !ok {
+				r.v, r.err = plot(id)
+				plots[id] = r
+			}
+			return r.v, r.err
+		},
+		material: func(id int64) (Material, error) {
+			r, ok := mats[id]
+			if !ok {
+				r.v, r.err = material(id)
+				mats[id] = r
+			}
+			return r.v, r.err
+		},
+		pesticide: func(ings []string, crop rules.CropInfo, toxicity string, on time.Time) error {
+			k := pkey{strings.Join(ings, "\x00"), crop.Category, crop.Crop, toxicity, on.Unix()}
+			err, ok := checks[k]
+			if !ok {
+				err = list.Check(ings, crop, toxicity, on)
+				checks[k] = err
+			}
+			return err
+		},
+	}
+}
+
+// RowsError is a bulk write's refusal: Errs[i] is the error of input i (nil
+// for a row without problems). Nothing was written.
+type RowsError struct {
+	Errs []error
+}
+
+func (e *RowsError) first() (int, error) {
+	for i, err := range e.Errs {
+		if err != nil {
+			return i, err
+		}
+	}
+	return -1, nil
+}
+
+func (e *RowsError) count() int {
+	n := 0
+	for _, err := range e.Errs {
+		if err != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func (e *RowsError) Error() string {
+	i, err := e.first()
+	return fmt.Sprintf("%d of %d rows refused, nothing written; first (row %d): %v", e.count(), len(e.Errs), i+1, err)
+}
+
+// UserMessage summarises the refusal; Errs has each row's own message.
+func (e *RowsError) UserMessage(lang string) string {
+	i, err := e.first()
+	msg := err.Error()
+	var um interface{ UserMessage(string) string }
+	if errors.As(err, &um) {
+		msg = um.UserMessage(lang)
+	}
+	if lang == "en" {
+		return fmt.Sprintf("%d of %d records were refused and none was saved; the first (record %d): %s", e.count(), len(e.Errs), i+1, msg)
+	}
+	return fmt.Sprintf("%d 条记录中有 %d 条未通过检查，全部未保存；第一条（第 %d 条）：%s", len(e.Errs), e.count(), i+1, msg)
 }
 
 func (in *ApplicationInput) normalize() {
@@ -287,6 +410,107 @@ func (db *DB) AddApplication(ctx context.Context, actor Actor, in ApplicationInp
 	})
 	return out, err
 }
+
+// CheckApplications runs every rule AddApplication applies to each input,
+// against one read-only snapshot of the store, without taking the write
+// lock: an import checks a whole file this way before it writes. It returns
+// a *RowsError naming each refused input, or nil. The rules run again, in the
+// write transaction, when the rows are written (AddApplications).
+func (db *DB) CheckApplications(ctx context.Context, actor Actor, ins []ApplicationInput) error {
+	if err := actor.Require(PermInputs); err != nil {
+		return err
+	}
+	rtx, err := db.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("check applications: %w", err)
+	}
+	defer rtx.Rollback()
+	plotQ, err := rtx.PrepareContext(ctx, plotQuery)
+	if err != nil {
+		return fmt.Errorf("check applications: %w", err)
+	}
+	matQ, err := rtx.PrepareContext(ctx, materialQuery)
+	if err != nil {
+		return fmt.Errorf("check applications: %w", err)
+	}
+	r := memoRules(siteToday(db.Now().UTC()), db.PesticideList(),
+		func(id int64) (plotRow, error) { return scanPlotRow(plotQ.QueryRowContext(ctx, id), id) },
+		func(id int64) (Material, error) { return scanMaterialByID(matQ.QueryRowContext(ctx, id), id) })
+	errs := make([]error, len(ins))
+	bad := false
+	for i, in := range ins {
+		in.normalize()
+		if in.Crop == "" {
+			if p, err := r.plot(in.PlotID); err == nil {
+				in.Crop = p.crop
+			}
+		}
+		if _, _, err := r.check(in, false); err != nil {
+			if !isRefusal(err) {
+				return err
+			}
+			errs[i], bad = err, true
+		}
+	}
+	if bad {
+		return &RowsError{Errs: errs}
+	}
+	return nil
+}
+
+// AddApplications records many 用药施肥 entries in one write, all or none:
+// every input passes the rules AddApplication applies, in the write
+// transaction, or nothing is written and a *RowsError names each refused
+// input. Inside Batch it joins the batch's transaction. Each record gets its
+// own journal entry, as if written by AddApplication one by one; what makes
+// it fast is that each plot and material is read once, the pesticide list
+// is consulted once per distinct (material, crop, date), every statement is
+// prepared once, and the chain head is carried from row to row.
+func (db *DB) AddApplications(ctx context.Context, actor Actor, ins []ApplicationInput) ([]int64, error) {
+	var ids []int64
+	err := db.Write(ctx, actor, func(tx *Tx) error {
+		if err := tx.Actor.Require(PermInputs); err != nil {
+			return err
+		}
+		r := memoRules(siteToday(tx.Now), db.PesticideList(),
+			func(id int64) (plotRow, error) { return tx.plot(ctx, id) },
+			func(id int64) (Material, error) { return tx.material(ctx, id) })
+		norm := make([]ApplicationInput, len(ins))
+		errs := make([]error, len(ins))
+		bad := false
+		for i, in := range ins {
+			in.normalize()
+			if in.Crop == "" {
+				if p, err := r.plot(in.PlotID); err == nil {
+					in.Crop = p.crop
+				}
+			}
+			if _, _, err := r.check(in, false); err != nil {
+				if !isRefusal(err) {
+					return err
+				}
+				errs[i], bad = err, true
+			}
+			norm[i] = in
+		}
+		if bad {
+			return &RowsError{Errs: errs}
+		}
+		vals := make([][]any, len(norm))
+		for i, in := range norm {
+			vals[i] = []any{formatDay(in.Date), in.PlotID, in.Crop, in.MaterialID, in.Dose, in.DoseUnit, nullFloat(in.AreaMu), in.Method, in.Target, in.Operator, in.Notes}
+		}
+		var err error
+		ids, err = tx.insertJournaledBulk(ctx, "applications", applicationInsertCols, vals)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ids, nil
+}
+
+var applicationInsertCols = []string{"applied_on", "plot_id", "crop", "material_id", "dose", "dose_unit", "area_mu", "method", "target", "operator", "notes"}
 
 // LastApplication returns the latest non-voided application on a plot, so
 // the form can offer "same as last time". Not-found when there is none.
@@ -345,4 +569,18 @@ func phiApplications(ctx context.Context, q interface {
 		out = append(out, rules.Application{Date: d, PHIDays: phi})
 	}
 	return out, rows.Err()
+}
+
+// isRefusal reports whether err refuses one input (a rule, a missing or
+// retired reference, a bad value) rather than failing the whole write.
+func isRefusal(err error) bool {
+	var v *rules.Violation
+	if errors.As(err, &v) {
+		return true
+	}
+	switch ErrorCode(err) {
+	case CodeNotFound, CodeInvalid, CodeRule, CodeForbidden, CodeConflict:
+		return true
+	}
+	return false
 }

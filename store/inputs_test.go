@@ -237,6 +237,7 @@ func BenchmarkAddApplication(b *testing.B) {
 	f := newSite(b)
 	in := ApplicationInput{Date: day(b, "2026-11-20"), PlotID: f.citrus.ID, MaterialID: f.abamectin.ID, Dose: 30, DoseUnit: "ml/亩", Target: "红蜘蛛"}
 	b.ResetTimer()
+	reportCPU(b)
 	for i := 0; i < b.N; i++ {
 		if _, err := f.db.AddApplication(f.ctx, fxRecorder, in); err != nil {
 			b.Fatal(err)
@@ -245,7 +246,9 @@ func BenchmarkAddApplication(b *testing.B) {
 }
 
 // BenchmarkBareInsert is the floor AddApplication is compared with: a plain
-// INSERT of the same columns into a scratch table, one transaction each.
+// INSERT of the same columns into a scratch table, one transaction each, in
+// the same shape (BEGIN IMMEDIATE … COMMIT on the writer connection, WAL,
+// synchronous=FULL, a real file).
 func BenchmarkBareInsert(b *testing.B) {
 	db := openTest(b)
 	ctx := context.Background()
@@ -255,6 +258,7 @@ func BenchmarkBareInsert(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
+	reportCPU(b)
 	for i := 0; i < b.N; i++ {
 		tx, err := db.w.BeginTx(ctx, nil)
 		if err != nil {

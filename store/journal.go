@@ -10,9 +10,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -42,28 +44,33 @@ type Entry struct {
 // and every field, each length-prefixed so no two different entries can
 // produce the same byte string.
 func entryHash(e *Entry) string {
-	h := sha256.New()
-	h.Write([]byte("suyuan-journal-v1\x00"))
-	field := func(s string) {
-		h.Write([]byte(strconv.Itoa(len(s))))
-		h.Write([]byte{':'})
-		h.Write([]byte(s))
-		h.Write([]byte{'\n'})
-	}
-	field(e.PrevHash)
-	field(strconv.FormatInt(e.Seq, 10))
-	field(e.At.UTC().Format(timeFormat))
-	field(e.Actor)
-	field(e.Kind)
-	field(e.Ref)
-	field(string(e.Payload))
-	field(e.Reason)
+	buf := make([]byte, 0, 160+len(e.Payload)+len(e.Reason)+len(e.Kind)+len(e.Ref)+len(e.Actor))
+	buf = append(buf, "suyuan-journal-v1\x00"...)
+	var num [24]byte
+	var at [32]byte
+	buf = hashField(buf, e.PrevHash)
+	buf = hashField(buf, strconv.AppendInt(num[:0], e.Seq, 10))
+	buf = hashField(buf, e.At.UTC().AppendFormat(at[:0], timeFormat))
+	buf = hashField(buf, e.Actor)
+	buf = hashField(buf, e.Kind)
+	buf = hashField(buf, e.Ref)
+	buf = hashField(buf, e.Payload)
+	buf = hashField(buf, e.Reason)
 	if e.Supersedes > 0 {
-		field(strconv.FormatInt(e.Supersedes, 10))
+		buf = hashField(buf, strconv.AppendInt(num[:0], e.Supersedes, 10))
 	} else {
-		field("")
+		buf = hashField(buf, "")
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:])
+}
+
+// hashField appends one length-prefixed field of the hashed byte string.
+func hashField[T ~string | ~[]byte](buf []byte, s T) []byte {
+	buf = strconv.AppendInt(buf, int64(len(s)), 10)
+	buf = append(buf, ':')
+	buf = append(buf, s...)
+	return append(buf, '\n')
 }
 
 // CanonicalJSON encodes v with sorted object keys, no HTML escaping and no
@@ -101,93 +108,167 @@ func CanonicalJSON(v any) ([]byte, error) {
 // Generic), without the marshal-decode-encode round trip that dominated
 // Verify and journaled writes. ok is false for any other value type.
 func canonicalRow(m map[string]any) ([]byte, bool) {
-	keys := make([]string, 0, len(m))
+	var keyBuf [32]string
+	keys := keyBuf[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	str := func(s string) bool {
-		if !utf8.ValidString(s) {
-			// The generic path turns each invalid byte into U+FFFD, which
-			// its second encoding writes literally; do the same.
-			var b strings.Builder
-			for i := 0; i < len(s); {
-				r, n := utf8.DecodeRuneInString(s[i:])
-				if r == utf8.RuneError && n == 1 {
-					b.WriteRune(utf8.RuneError)
-				} else {
-					b.WriteString(s[i : i+n])
-				}
-				i += n
-			}
-			s = b.String()
+	n := 2
+	for _, k := range keys {
+		n += len(k) + 4
+		switch x := m[k].(type) {
+		case string:
+			n += len(x) + 2
+		case []byte:
+			n += base64.StdEncoding.EncodedLen(len(x)) + 2
+		default:
+			n += 24
 		}
-		if err := enc.Encode(s); err != nil {
-			return false
-		}
-		buf.Truncate(buf.Len() - 1) // Encode's newline
-		return true
 	}
-	buf.WriteByte('{')
+	buf := make([]byte, 0, n)
+	buf = append(buf, '{')
 	for i, k := range keys {
 		if i > 0 {
-			buf.WriteByte(',')
+			buf = append(buf, ',')
 		}
-		if !str(k) {
-			return nil, false
-		}
-		buf.WriteByte(':')
+		buf = appendJSONString(buf, k)
+		buf = append(buf, ':')
 		switch x := m[k].(type) {
 		case nil:
-			buf.WriteString("null")
+			buf = append(buf, "null"...)
 		case int64:
-			buf.WriteString(strconv.FormatInt(x, 10))
+			buf = strconv.AppendInt(buf, x, 10)
 		case float64:
-			f, err := json.Marshal(x)
-			if err != nil {
+			var ok bool
+			if buf, ok = appendJSONFloat(buf, x); !ok {
 				return nil, false
 			}
-			buf.Write(f)
 		case string:
-			if !str(x) {
-				return nil, false
-			}
+			buf = appendJSONString(buf, x)
 		case []byte:
-			buf.WriteByte('"')
-			buf.WriteString(base64.StdEncoding.EncodeToString(x))
-			buf.WriteByte('"')
+			buf = append(buf, '"')
+			buf = base64.StdEncoding.AppendEncode(buf, x)
+			buf = append(buf, '"')
 		default:
 			return nil, false
 		}
 	}
-	buf.WriteByte('}')
-	return buf.Bytes(), true
+	buf = append(buf, '}')
+	return buf, true
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as encoding/json writes it with HTML escaping
+// off, after the generic path's round trip: each invalid UTF-8 byte becomes
+// a literal U+FFFD, U+2028 and U+2029 are escaped, control characters are
+// \b \f \n \r \t or \u00XX.
+func appendJSONString(buf []byte, s string) []byte {
+	buf = append(buf, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' {
+				i++
+				continue
+			}
+			buf = append(buf, s[start:i]...)
+			switch b {
+			case '"', '\\':
+				buf = append(buf, '\\', b)
+			case '\b':
+				buf = append(buf, '\\', 'b')
+			case '\f':
+				buf = append(buf, '\\', 'f')
+			case '\n':
+				buf = append(buf, '\\', 'n')
+			case '\r':
+				buf = append(buf, '\\', 'r')
+			case '\t':
+				buf = append(buf, '\\', 't')
+			default:
+				buf = append(buf, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			buf = append(buf, s[start:i]...)
+			buf = utf8.AppendRune(buf, utf8.RuneError)
+		case r == '\u2028' || r == '\u2029':
+			buf = append(buf, s[start:i]...)
+			buf = append(buf, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	buf = append(buf, s[start:]...)
+	return append(buf, '"')
+}
+
+// appendJSONFloat appends f as encoding/json does (shortest representation,
+// exponent form below 1e-6 and from 1e21, "e-07" cleaned to "e-7"); NaN and
+// infinities are not JSON.
+func appendJSONFloat(buf []byte, f float64) ([]byte, bool) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return buf, false
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	buf = strconv.AppendFloat(buf, f, format, -1, 64)
+	if format == 'e' {
+		if n := len(buf); n >= 4 && buf[n-4] == 'e' && buf[n-3] == '-' && buf[n-2] == '0' {
+			buf[n-2] = buf[n-1]
+			buf = buf[:n-1]
+		}
+	}
+	return buf, true
 }
 
 // Append adds one entry to the journal inside tx. supersedes is the seq of
 // the entry this one replaces (0 for none).
 func (tx *Tx) Append(ctx context.Context, kind, ref string, payload []byte, reason string, supersedes int64) (Entry, error) {
-	e := Entry{At: tx.Now, Actor: tx.Actor.Username, Kind: kind, Ref: ref, Payload: payload, Reason: reason, Supersedes: supersedes}
-	if e.Actor == "" {
-		e.Actor = systemActor.Username
+	seq, hash, err := tx.journalHead(ctx)
+	if err != nil {
+		return Entry{}, err
 	}
+	return tx.appendAfter(ctx, seq, hash, kind, ref, payload, reason, supersedes)
+}
+
+// journalHead returns the journal's last seq and hash (0 and the genesis hash for
+// an empty journal) as this transaction sees it.
+func (tx *Tx) journalHead(ctx context.Context) (int64, string, error) {
 	var last sql.NullInt64
 	var prev sql.NullString
 	headQ, err := tx.cached(ctx, "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1")
 	if err != nil {
-		return Entry{}, fmt.Errorf("journal head: %w", err)
+		return 0, "", fmt.Errorf("journal head: %w", err)
 	}
 	err = headQ.QueryRowContext(ctx).Scan(&last, &prev)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		e.Seq, e.PrevHash = 1, genesisHash
+		return 0, genesisHash, nil
 	case err != nil:
-		return Entry{}, fmt.Errorf("journal head: %w", err)
-	default:
-		e.Seq, e.PrevHash = last.Int64+1, prev.String
+		return 0, "", fmt.Errorf("journal head: %w", err)
+	}
+	return last.Int64, prev.String, nil
+}
+
+// appendAfter appends the entry that follows head (seq, hash).
+func (tx *Tx) appendAfter(ctx context.Context, seq int64, hash, kind, ref string, payload []byte, reason string, supersedes int64) (Entry, error) {
+	e := Entry{Seq: seq + 1, PrevHash: hash, At: tx.Now, Actor: tx.Actor.Username, Kind: kind, Ref: ref, Payload: payload, Reason: reason, Supersedes: supersedes}
+	if e.Actor == "" {
+		e.Actor = systemActor.Username
 	}
 	e.Hash = entryHash(&e)
 	var sup any
@@ -266,20 +347,17 @@ func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`)
 // and points the row's jseq at the new entry. Call it after every INSERT or
 // UPDATE of a journaled table, in the same transaction.
 func (tx *Tx) Record(ctx context.Context, table string, id int64, kind, reason string) (Entry, error) {
-	payload, _, err := rowPayload(ctx, txQuerier{tx}, table, id)
+	seq, hash, err := tx.journalHead(ctx)
 	if err != nil {
 		return Entry{}, err
 	}
-	ref := table + ":" + strconv.FormatInt(id, 10)
-	var prev sql.NullInt64
-	prevQ, err := tx.cached(ctx, "SELECT max(seq) FROM journal WHERE ref = ?")
-	if err != nil {
-		return Entry{}, fmt.Errorf("journal previous: %w", err)
-	}
-	if err := prevQ.QueryRowContext(ctx, ref).Scan(&prev); err != nil {
-		return Entry{}, fmt.Errorf("journal previous: %w", err)
-	}
-	e, err := tx.Append(ctx, kind, ref, payload, reason, prev.Int64)
+	return tx.recordAfter(ctx, seq, hash, table, id, kind, reason)
+}
+
+// recordAfter is Record with the journal head (seq, hash) already known: a
+// bulk write carries it from one row to the next.
+func (tx *Tx) recordAfter(ctx context.Context, seq int64, hash, table string, id int64, kind, reason string) (Entry, error) {
+	payload, jseq, err := rowPayload(ctx, txQuerier{tx}, table, id)
 	if err != nil {
 		return Entry{}, err
 	}
@@ -287,10 +365,37 @@ func (tx *Tx) Record(ctx context.Context, table string, id int64, kind, reason s
 	if err != nil {
 		return Entry{}, fmt.Errorf("set jseq: %w", err)
 	}
+	if jseq == 0 && seq > 0 {
+		// A row just inserted with jseq 0 is a pending (deferred) foreign-key
+		// violation. While one is pending, SQLite looks for rows pointing at
+		// every new journal entry in every journaled table, and jseq has no
+		// index: a full scan of each table per entry, so N writes in one
+		// transaction (an import) cost O(N²). Pointing the row at the current
+		// head first clears the violation; the UPDATE below sets the real one.
+		if _, err := upd.ExecContext(ctx, seq, id); err != nil {
+			return Entry{}, fmt.Errorf("set jseq: %w", err)
+		}
+	}
+	e, err := tx.appendRow(ctx, seq, hash, table, id, kind, reason, payload)
+	if err != nil {
+		return Entry{}, err
+	}
 	if _, err := upd.ExecContext(ctx, e.Seq, id); err != nil {
 		return Entry{}, fmt.Errorf("set jseq: %w", err)
 	}
 	return e, nil
+}
+
+// appendRow appends the entry recording payload as the state of table row
+// id, superseding the row's previous entry, after head (seq, hash). It does
+// not touch the row: the caller points its jseq at the entry.
+func (tx *Tx) appendRow(ctx context.Context, seq int64, hash, table string, id int64, kind, reason string, payload []byte) (Entry, error) {
+	ref := table + ":" + strconv.FormatInt(id, 10)
+	var prev sql.NullInt64
+	if err := tx.queryRowCached(ctx, "SELECT max(seq) FROM journal WHERE ref = ?", ref).Scan(&prev); err != nil {
+		return Entry{}, fmt.Errorf("journal previous: %w", err)
+	}
+	return tx.appendAfter(ctx, seq, hash, kind, ref, payload, reason, prev.Int64)
 }
 
 // txQuerier runs rowPayload's SELECT through the transaction's statement cache.
@@ -377,4 +482,277 @@ func (db *DB) Head(ctx context.Context) (int64, string, error) {
 		return 0, genesisHash, nil
 	}
 	return seq.Int64, h.String, err
+}
+
+// stmtCache keeps the writer's hot statements prepared once per DB. The
+// writer pool has exactly one connection, and database/sql's Tx.Stmt reuses
+// a DB-level statement already prepared on the transaction's connection, so
+// SQLite parses each cached statement once per open store instead of once
+// per transaction. A statement seen for the first time is prepared on its
+// transaction only and queued; promote prepares the queue on the pool after
+// the transaction has ended, when the connection is free again (preparing
+// on the pool while a transaction holds its only connection would wait for
+// ever).
+type stmtCache struct {
+	mu      sync.Mutex
+	stmts   map[string]*sql.Stmt
+	pending map[string]bool
+}
+
+// maxCachedStmts bounds the cache; statements beyond it are prepared per
+// transaction as before.
+const maxCachedStmts = 256
+
+// forTx returns q prepared for tx.
+func (c *stmtCache) forTx(ctx context.Context, tx *sql.Tx, q string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	st := c.stmts[q]
+	if st == nil && len(c.stmts)+len(c.pending) < maxCachedStmts {
+		if c.pending == nil {
+			c.pending = map[string]bool{}
+		}
+		c.pending[q] = true
+	}
+	c.mu.Unlock()
+	if st != nil {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return tx.PrepareContext(ctx, q)
+}
+
+// promoteWait bounds how long promote waits for the writer connection: when
+// another write holds it, the statements stay queued for the next time.
+const promoteWait = 20 * time.Millisecond
+
+// promote prepares the queued statements on the writer pool w. Write calls
+// it after its transaction has ended.
+func (c *stmtCache) promote(w *sql.DB) {
+	c.mu.Lock()
+	if len(c.pending) == 0 {
+		c.mu.Unlock()
+		return
+	}
+	qs := make([]string, 0, len(c.pending))
+	for q := range c.pending {
+		qs = append(qs, q)
+	}
+	c.pending = nil
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), promoteWait)
+	defer cancel()
+	for i, q := range qs {
+		st, err := w.PrepareContext(ctx, q)
+		if err != nil {
+			// Busy or closed: queue the rest again (a statement that does
+			// not compile never reaches here: its transaction failed first).
+			c.mu.Lock()
+			if c.pending == nil {
+				c.pending = map[string]bool{}
+			}
+			for _, q := range qs[i:] {
+				c.pending[q] = true
+			}
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Lock()
+		if c.stmts == nil {
+			c.stmts = map[string]*sql.Stmt{}
+		}
+		if _, dup := c.stmts[q]; dup {
+			st.Close()
+		} else {
+			c.stmts[q] = st
+		}
+		c.mu.Unlock()
+	}
+}
+
+// execCached runs a single-statement q through the statement cache.
+func (tx *Tx) execCached(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	st, err := tx.cached(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// queryRowCached runs a single-row, single-statement q through the
+// statement cache.
+func (tx *Tx) queryRowCached(ctx context.Context, q string, args ...any) rowScanner {
+	st, err := tx.cached(ctx, q)
+	if err != nil {
+		return errRow{err}
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+type rowScanner interface{ Scan(...any) error }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// bulkChunk is how many rows insertJournaledBulk writes per statement: a
+// multi-row INSERT ... RETURNING and a multi-row journal INSERT per chunk
+// instead of five statements per row. 64 rows of 12 values stay far below
+// SQLite's limit of 32,766 parameters.
+const bulkChunk = 64
+
+// insertJournaledBulk inserts rows (values for cols, in order) into table
+// and journals each new row with kind, as insertJournaled would one by one:
+// each entry holds the row exactly as SELECT * reads it back (RETURNING *),
+// supersedes the ref's previous entry if any, and the rows' jseq point at
+// their entries. It returns the new ids in ascending order.
+//
+// Every row is inserted pointing at the current journal head (an existing
+// entry), so no foreign-key violation is pending while entries are appended
+// (see recordAfter); one UPDATE at the end points each row at its own entry.
+func (tx *Tx) insertJournaledBulk(ctx context.Context, table string, cols []string, rows [][]any) ([]int64, error) {
+	seq, hash, err := tx.journalHead(ctx)
+	if err != nil {
+		return nil, err
+	}
+	kind := table + ".create"
+	ids := make([]int64, 0, len(rows))
+	for start := 0; start < len(rows); start += bulkChunk {
+		chunk := rows[start:min(start+bulkChunk, len(rows))]
+		if len(chunk) < bulkChunk {
+			// The tail row by row: one cached statement per shape, not one
+			// per tail length.
+			for _, r := range chunk {
+				e, id, err := tx.bulkInsert(ctx, table, cols, [][]any{r}, seq, hash, kind)
+				if err != nil {
+					return nil, err
+				}
+				seq, hash = e.Seq, e.Hash
+				ids = append(ids, id...)
+			}
+			break
+		}
+		e, id, err := tx.bulkInsert(ctx, table, cols, chunk, seq, hash, kind)
+		if err != nil {
+			return nil, err
+		}
+		seq, hash = e.Seq, e.Hash
+		ids = append(ids, id...)
+	}
+	if len(ids) == 0 {
+		return ids, nil
+	}
+	t := quoteIdent(table)
+	if _, err := tx.execCached(ctx, "UPDATE "+t+" SET jseq = (SELECT max(seq) FROM journal WHERE ref = "+sqlString(table+":")+" || "+t+".id) WHERE id BETWEEN ? AND ?",
+		ids[0], ids[len(ids)-1]); err != nil {
+		return nil, fmt.Errorf("set jseq: %w", err)
+	}
+	return ids, nil
+}
+
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// placeholders is "(?,?,?),(?,?,?)" for rows of n values.
+func placeholders(rows, n int) string {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?,", n), ",") + ")"
+	return strings.TrimSuffix(strings.Repeat(one+",", rows), ",")
+}
+
+// bulkInsert writes one chunk after head (seq, hash) and returns the last
+// entry appended and the chunk's ids.
+func (tx *Tx) bulkInsert(ctx context.Context, table string, cols []string, chunk [][]any, seq int64, hash, kind string) (Entry, []int64, error) {
+	n := len(cols) + 1
+	args := make([]any, 0, len(chunk)*n)
+	for _, r := range chunk {
+		if len(r) != len(cols) {
+			return Entry{}, nil, fmt.Errorf("bulk insert %s: %d values for %d columns", table, len(r), len(cols))
+		}
+		args = append(args, r...)
+		args = append(args, seq)
+	}
+	st, err := tx.cached(ctx, "INSERT INTO "+quoteIdent(table)+"("+strings.Join(cols, ",")+",jseq) VALUES"+placeholders(len(chunk), n)+" RETURNING *")
+	if err != nil {
+		return Entry{}, nil, fmt.Errorf("insert %s: %w", table, err)
+	}
+	type newRow struct {
+		id      int64
+		payload []byte
+	}
+	got := make([]newRow, 0, len(chunk))
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return Entry{}, nil, fmt.Errorf("insert %s: %w", table, err)
+	}
+	for rows.Next() {
+		p, _, id, err := scanPayload(rows)
+		if err != nil {
+			rows.Close()
+			return Entry{}, nil, fmt.Errorf("insert %s: %w", table, err)
+		}
+		got = append(got, newRow{id, p})
+	}
+	if err := rows.Close(); err != nil {
+		return Entry{}, nil, fmt.Errorf("insert %s: %w", table, err)
+	}
+	if err := rows.Err(); err != nil {
+		return Entry{}, nil, fmt.Errorf("insert %s: %w", table, err)
+	}
+	if len(got) != len(chunk) {
+		return Entry{}, nil, fmt.Errorf("insert %s: %d rows returned for %d", table, len(got), len(chunk))
+	}
+	// RETURNING's order is unspecified; journal in id order.
+	sort.Slice(got, func(i, j int) bool { return got[i].id < got[j].id })
+
+	refs := make([]any, len(got))
+	for i, r := range got {
+		refs[i] = table + ":" + strconv.FormatInt(r.id, 10)
+	}
+	prev := map[string]int64{}
+	pst, err := tx.cached(ctx, "SELECT ref, max(seq) FROM journal WHERE ref IN ("+strings.TrimSuffix(strings.Repeat("?,", len(refs)), ",")+") GROUP BY ref")
+	if err != nil {
+		return Entry{}, nil, fmt.Errorf("journal previous: %w", err)
+	}
+	prows, err := pst.QueryContext(ctx, refs...)
+	if err != nil {
+		return Entry{}, nil, fmt.Errorf("journal previous: %w", err)
+	}
+	for prows.Next() {
+		var ref string
+		var s int64
+		if err := prows.Scan(&ref, &s); err != nil {
+			prows.Close()
+			return Entry{}, nil, fmt.Errorf("journal previous: %w", err)
+		}
+		prev[ref] = s
+	}
+	if err := prows.Close(); err != nil {
+		return Entry{}, nil, fmt.Errorf("journal previous: %w", err)
+	}
+
+	actor := tx.Actor.Username
+	if actor == "" {
+		actor = systemActor.Username
+	}
+	at := tx.Now.Format(timeFormat)
+	jargs := make([]any, 0, len(got)*10)
+	ids := make([]int64, len(got))
+	var e Entry
+	for i, r := range got {
+		ref := refs[i].(string)
+		e = Entry{Seq: seq + 1, PrevHash: hash, At: tx.Now, Actor: actor, Kind: kind, Ref: ref, Payload: r.payload, Supersedes: prev[ref]}
+		e.Hash = entryHash(&e)
+		var sup any
+		if e.Supersedes > 0 {
+			sup = e.Supersedes
+		}
+		jargs = append(jargs, e.Seq, at, e.Actor, e.Kind, e.Ref, string(e.Payload), "", sup, e.PrevHash, e.Hash)
+		seq, hash = e.Seq, e.Hash
+		ids[i] = r.id
+	}
+	jst, err := tx.cached(ctx, "INSERT INTO journal(seq,at,actor,kind,ref,payload,reason,supersedes,prev_hash,hash) VALUES"+placeholders(len(got), 10))
+	if err != nil {
+		return Entry{}, nil, fmt.Errorf("journal append: %w", err)
+	}
+	if _, err := jst.ExecContext(ctx, jargs...); err != nil {
+		return Entry{}, nil, fmt.Errorf("journal append: %w", err)
+	}
+	return e, ids, nil
 }

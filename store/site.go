@@ -1090,7 +1090,7 @@ func (db *DB) BannedList(ctx context.Context) ([]rules.PesticideRule, error) {
 // insertJournaled runs an INSERT of one journaled row (with jseq 0) and
 // journals it as "<table>.create".
 func (tx *Tx) insertJournaled(ctx context.Context, table, q string, args ...any) (int64, error) {
-	res, err := tx.Exec(ctx, q, args...)
+	res, err := tx.execCached(ctx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("insert %s: %w", table, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,10 +77,17 @@ func runSync(ctx context.Context, env *Env, args []string) error {
 	if *once {
 		opts.MinBackoff, opts.MaxBackoff = 2*time.Second, 30*time.Second
 	}
+	// Once counts Pending in the store after the run, however it ended
+	// (interrupted, network gone, refused); -1 only if the store could not
+	// be read then.
 	sum, err := outbox.New(db, c, opts).Once(ctx)
-	fmt.Fprintf(env.Stdout, tr(env, "已确认批次 %d，记录 %d（新 %d，重复 %d，被拒 %d），跳过本地记录 %d，国家追溯码 %d，仍待上传 %d\n",
-		"batches acknowledged %d, records %d (new %d, duplicates %d, rejected %d), local-only skipped %d, national codes %d, still pending %d\n"),
-		sum.Batches, sum.Sent, sum.Accepted, sum.Duplicates, sum.Rejected, sum.Skipped, sum.Codes, sum.Pending)
+	pending := strconv.FormatInt(sum.Pending, 10)
+	if sum.Pending < 0 {
+		pending = tr(env, "未知（请运行 suyuan sync status）", "unknown (run suyuan sync status)")
+	}
+	fmt.Fprintf(env.Stdout, tr(env, "已确认批次 %d，记录 %d（新 %d，重复 %d，被拒 %d），跳过本地记录 %d，国家追溯码 %d，仍待上传 %s\n",
+		"batches acknowledged %d, records %d (new %d, duplicates %d, rejected %d), local-only skipped %d, national codes %d, still pending %s\n"),
+		sum.Batches, sum.Sent, sum.Accepted, sum.Duplicates, sum.Rejected, sum.Skipped, sum.Codes, pending)
 	if err != nil {
 		return err
 	}
@@ -109,6 +117,14 @@ func runSyncStatus(ctx context.Context, env *Env, args []string) error {
 	cfg, _ := db.SyncConfig(ctx)
 	w := env.Stdout
 	fmt.Fprintf(w, "%s: %s  %s: %s\n", tr(env, "平台", "platform"), orDash(cfg.URL), tr(env, "账号", "account"), orDash(cfg.Account))
+	if s.Problem != nil {
+		// Uploads are stopped until a person acts: say so first.
+		fmt.Fprintf(w, "%s: %s\n", tr(env, "上传已停止", "uploads stopped"), userMessage(s.Problem, env.Lang))
+	}
+	if a := s.PlatformAhead; a != nil {
+		fmt.Fprintf(w, "%s: %d  %s  (%s %s)\n", tr(env, "平台已有的日志", "platform holds up to entry"), a.Seq, a.Hash,
+			tr(env, "发现于", "found"), a.DetectedAt.Local().Format("2006-01-02 15:04:05"))
+	}
 	fmt.Fprintf(w, "%s: %d\n", tr(env, "待上传", "pending"), s.Pending)
 	fmt.Fprintf(w, "%s: %d  %s\n", tr(env, "日志链头", "chain head"), s.HeadSeq, s.HeadHash)
 	fmt.Fprintf(w, "%s: %d\n", tr(env, "已上传至", "uploaded up to"), s.Cursor)
@@ -200,8 +216,8 @@ func runSyncSetup(ctx context.Context, env *Env, args []string) error {
 	if err := db.SetSyncConfig(ctx, actor, store.SyncConfig{URL: *u, Account: *account, Secret: secret}); err != nil {
 		return err
 	}
-	fmt.Fprintln(env.Stdout, tr(env, "平台设置已保存（密钥只保存在本机数据文件中，不会上传或写入日志）。",
-		"platform settings saved (the secret stays in this PC's data file; it is never uploaded or journaled)"))
+	fmt.Fprintln(env.Stdout, tr(env, "平台设置已保存（密钥加密保存在本机数据文件中，解密密钥在同一目录的 secret.key；不会上传或写入日志）。",
+		"platform settings saved (the secret is stored encrypted in this PC's data file, its key in secret.key in the same folder; it is never uploaded or journaled)"))
 	return nil
 }
 

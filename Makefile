@@ -73,15 +73,19 @@ package: deps
 # Windows exe, cross-built with mingw and without USB-direct devices
 # (-tags nousb: gousb needs a libusb built for mingw); see docs/building.md.
 # suyuan.exe is the desktop app (no console window); suyuan-cli.exe is the
-# same program for the command line (console subsystem).
+# same program for the command line (console subsystem). Both carry the
+# icon, version information and manifest (scripts/windows-resources.sh);
+# dist/suyuan-windows-VERSION.zip is what a site PC gets (scripts/winzip).
 windows:
 	@scripts/deps.sh gcc-mingw-w64-x86-64
 	mkdir -p dist
+	@scripts/windows-resources.sh
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
 	  $(GO) build -tags nousb -ldflags "-s -w -H windowsgui -X main.version=$(APP_VERSION)" -o dist/suyuan.exe ./cmd/suyuan
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \
 	  $(GO) build -tags nousb -ldflags "-s -w -X main.version=$(APP_VERSION)" -o dist/suyuan-cli.exe ./cmd/suyuan
-	@ls -l dist/suyuan.exe dist/suyuan-cli.exe
+	$(GO) run ./scripts/winzip -version $(APP_VERSION) -out dist/suyuan-windows-$(APP_VERSION).zip dist/suyuan.exe dist/suyuan-cli.exe
+	@ls -l dist/suyuan.exe dist/suyuan-cli.exe dist/suyuan-windows-$(APP_VERSION).zip
 
 # The Windows build under Wine: the store's, printer's and serial port's
 # tests as Windows binaries, the CLI on a C:\ path and on a Chinese path

@@ -154,10 +154,17 @@ func (ys *syncScreen) reload() {
 	if ys.running {
 		state = outbox.StateSending
 	}
+	if st.Problem != nil {
+		// Uploads are stopped (an older copy than the platform's, a store
+		// that failed its checks): the store's words say what to do.
+		lastErr = userMessage(st.Problem)
+	}
 	cfg, _ := s.d.Store.SyncConfig(s.ctx)
 	switch {
 	case cfg.URL == "" && ys.controller() == nil:
 		ys.state.Set(tr("sync.notSetUp"), widgets.PillIdle)
+	case st.Problem != nil && state != outbox.StateSending:
+		ys.state.Set(tr("sync.needsFix"), widgets.PillBad)
 	case state == outbox.StateSending:
 		ys.state.Set(tr("sync.sending"), widgets.PillWarn)
 	case state == outbox.StateOffline:

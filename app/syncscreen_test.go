@@ -207,3 +207,20 @@ func TestSyncServiceIsTheOneUploader(t *testing.T) {
 		t.Errorf("after stop: %v %+v", svc.Running(), svc.Status())
 	}
 }
+
+// A store found to be an older copy than the platform's (a restored backup)
+// says so on the Sync screen, in the store's words, until it is resolved.
+func TestSyncScreenShowsOlderCopy(t *testing.T) {
+	db := openStore(t)
+	seedSite(t, db)
+	if err := db.SetPlatformAhead(t.Context(), &store.PlatformAhead{Seq: 9999, Hash: strings.Repeat("ab", 32), OurHead: 40, DetectedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	c := &fakeController{st: outbox.Status{State: outbox.StateBlocked}}
+	f := newFixture(t, db, Deps{Sync: c})
+	f.login("admin", "secret1")
+	ys := f.syncScreen()
+	if ys.state.Text != tr("sync.needsFix") || !strings.Contains(ys.lastErr.Text, "本机数据是比平台上更旧的副本") || !strings.Contains(ys.lastErr.Text, "9999") {
+		t.Errorf("older copy not shown: state %q, message %q", ys.state.Text, ys.lastErr.Text)
+	}
+}

@@ -583,7 +583,7 @@ func (ss *settingsScreen) setSecretHint(stored bool) {
 func (ss *settingsScreen) savePlatform() {
 	s := ss.s
 	old, err := s.d.Store.SyncConfig(s.ctx)
-	if err != nil {
+	if err != nil && store.ErrorCode(err) != store.CodeSecretKey { // a lost key: the new secret replaces it
 		s.showError(err)
 		return
 	}

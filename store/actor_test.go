@@ -198,3 +198,23 @@ func TestUseSimulatedPrinter(t *testing.T) {
 		t.Fatalf("printer = %q", v)
 	}
 }
+
+// BenchmarkResolveActor is the cost Write adds to every transaction: one
+// primary-key lookup of the acting user through the prepared statement.
+// Compare with BenchmarkAddApplication (docs/performance.md).
+func BenchmarkResolveActor(b *testing.B) {
+	ctx := context.Background()
+	db := openTest(b)
+	seedFixtureUsers(b, db)
+	err := db.Write(ctx, systemActor, func(tx *Tx) error {
+		for b.Loop() {
+			if _, err := tx.resolve(ctx, fxPacker); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+}

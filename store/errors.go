@@ -120,6 +120,9 @@ func storageError(err error, dir string) error {
 	if err == nil {
 		return nil
 	}
+	if dir == "" {
+		dir = "."
+	}
 	var se *Error
 	if errors.As(err, &se) {
 		return err
@@ -149,6 +152,14 @@ func storageError(err error, dir string) error {
 	}
 	return err
 }
+
+// StorageError is the store's translation of a raw SQLite or file-system
+// failure (a full disk, a disk error, a lock held by another program) on
+// the store or a file beside it in dir, for callers outside the store that
+// hold such an error: the CLI's and the GUI's last-resort message. An error
+// that already carries a message, or is of another kind, is returned
+// unchanged.
+func StorageError(err error, dir string) error { return storageError(err, dir) }
 
 // diskFullError says the disk holding dir is full, how much is free, and
 // that what was saved before is safe.

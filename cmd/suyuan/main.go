@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"suyuan/store"
 )
 
 func main() {
@@ -61,7 +63,8 @@ func runEnv(env *Env, argv []string) int {
 		return 1
 	}
 	if err := c.Run(ctx, env, rest); err != nil {
-		fmt.Fprintln(env.Stderr, userMessage(err, env.Lang))
+		// A raw SQLite or disk failure is said in words, naming the folder.
+		fmt.Fprintln(env.Stderr, userMessage(store.StorageError(err, env.DataDir), env.Lang))
 		return 1
 	}
 	return 0

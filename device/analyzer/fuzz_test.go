@@ -209,5 +209,10 @@ func FuzzGenericProfile(f *testing.F) {
 			}
 			drv.Decode(fr)
 		}
+		before := d.Stats()
+		d.Flush() // the end of a passive transfer: what is left is counted and dropped
+		if after := d.Stats(); len(d.buf) != 0 || after.CRCErrors < before.CRCErrors {
+			t.Fatalf("flush left %d bytes, damaged %d -> %d", len(d.buf), before.CRCErrors, after.CRCErrors)
+		}
 	})
 }

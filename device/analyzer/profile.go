@@ -383,9 +383,11 @@ func (d *ProfileDeframer) Feed(b []byte) []Frame {
 			// damaged frame followed by a good one); otherwise more bytes
 			// may still complete it (a checksum byte can equal the start).
 			if s := d.laterValidStart(rest); s >= 0 {
-				if first >= 0 && first < s {
-					d.stats.CRCErrors++
-				}
+				// Every start…end segment given up here was a damaged
+				// frame: two damaged frames in a row are two lost records,
+				// not one (a passive stream cannot ask again, and a
+				// requested one uses the count to know what to expect).
+				d.stats.CRCErrors += int64(d.segments(d.buf[:len(d.start)+s]))
 				d.stats.Resyncs++
 				d.stats.BytesDropped += int64(len(d.start) + s)
 				d.buf = rest[s:]
@@ -430,6 +432,49 @@ func (d *ProfileDeframer) Feed(b []byte) []Frame {
 		d.buf = nil
 	}
 	return out
+}
+
+// segments counts the start…end segments in b (which begins with a start):
+// from a start to the first end after it, then from the next start after
+// that end, and so on. A start without an end after it is not counted.
+func (d *ProfileDeframer) segments(b []byte) int {
+	n, pos := 0, 0
+	for pos < len(b) {
+		e := bytes.Index(b[pos+len(d.start):], d.end)
+		if e < 0 {
+			break
+		}
+		n++
+		next := pos + len(d.start) + e + len(d.end)
+		i := bytes.Index(b[next:], d.start)
+		if i < 0 {
+			break
+		}
+		pos = next + i
+	}
+	return n
+}
+
+// Flush ends the stream (a passive transfer is over): what is still
+// buffered is counted — a start…end segment (frame framing) or a line that
+// looks like a record (line framing) that never passed its check is a
+// damaged record, so nothing is lost unreported — and dropped.
+func (d *ProfileDeframer) Flush() {
+	if len(d.buf) == 0 {
+		return
+	}
+	if d.p.Framing == "frame" {
+		if i := bytes.Index(d.buf, d.start); i >= 0 {
+			d.stats.CRCErrors += int64(d.segments(d.buf[i:]))
+		}
+	} else if line := bytes.TrimRight(d.buf, "\r"); len(line) > 0 {
+		if (d.re == nil && bytes.Count(line, []byte(d.p.sep())) >= 2) || (len(d.p.RecordPrefix) > 0 && bytes.Contains(line, []byte(d.p.RecordPrefix))) {
+			d.stats.CRCErrors++
+		}
+	}
+	d.stats.Resyncs++
+	d.stats.BytesDropped += int64(len(d.buf))
+	d.buf = nil
 }
 
 // validFrame reports whether raw (start..end) passes the checksum.
@@ -743,6 +788,7 @@ func (d *profileDriver) Run(ctx context.Context, c *Conn, deliver func(Reading) 
 				return err
 			}
 		}
+		c.Flush()
 		if n := c.Stats().CRCErrors; n > 0 {
 			return c.failure(d.name, "receive", Stats{}, DamagedData, 0, 0, 0,
 				&device.ProtocolError{Driver: d.name, Op: "receive", Msg: fmt.Sprintf("%d records failed their check and were not imported; print or send them again", n)})

@@ -73,6 +73,15 @@ func (c *Conn) Next(ctx context.Context, timeout time.Duration) (Frame, error) {
 	}
 }
 
+// Flush tells the deframer the stream is over (a passive transfer ended)
+// so it can count what it still holds; deframers without a Flush method
+// hold nothing that matters.
+func (c *Conn) Flush() {
+	if f, ok := c.df.(interface{ Flush() }); ok {
+		f.Flush()
+	}
+}
+
 // Drain discards queued frames (used before a re-request).
 func (c *Conn) Drain() { c.queue = nil }
 

@@ -38,7 +38,7 @@ func (h *homeScreen) setSyncPill() {
 	switch {
 	case h.syncErr != nil:
 		h.syncPill.Set(userMessage(h.syncErr), widgets.PillBad)
-	case h.sync.LastError != "":
+	case h.sync.LastError != "" || h.sync.Problem != nil: // Problem: uploads stopped (see Sync)
 		h.syncPill.Set(trf("home.syncError", "N", h.sync.Pending), widgets.PillBad)
 	case h.sync.Pending > 0:
 		h.syncPill.Set(trf("home.syncPending", "N", h.sync.Pending), widgets.PillWarn)

@@ -382,6 +382,8 @@ func (m *StatusMonitor) unsynced(ctx context.Context) statusItem {
 	switch {
 	case err != nil:
 		it.textZh, it.textEn, it.state = "无法读取", "cannot read", widgets.PillBad
+	case st.Problem != nil: // an older copy than the platform's, failed checks: never "all reported"
+		it.textZh, it.textEn, it.state = "上报已停止（见同步）", "uploads stopped (see Sync)", widgets.PillBad
 	case st.Pending == 0:
 		it.textZh, it.textEn, it.state = "全部已上报", "all reported", widgets.PillOK
 	default:

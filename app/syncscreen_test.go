@@ -10,6 +10,7 @@ import (
 
 	"fyne.io/fyne/v2/test"
 
+	"suyuan/app/widgets"
 	"suyuan/store"
 	"suyuan/sync/outbox"
 	"suyuan/sync/platform/sim"
@@ -222,5 +223,17 @@ func TestSyncScreenShowsOlderCopy(t *testing.T) {
 	ys := f.syncScreen()
 	if ys.state.Text != tr("sync.needsFix") || !strings.Contains(ys.lastErr.Text, "本机数据是比平台上更旧的副本") || !strings.Contains(ys.lastErr.Text, "9999") {
 		t.Errorf("older copy not shown: state %q, message %q", ys.state.Text, ys.lastErr.Text)
+	}
+	// The status bar never says "all reported" then, even with nothing
+	// pending.
+	if err := db.Write(t.Context(), store.Actor{UserID: 1, Username: "admin", Role: store.RoleAdmin}, func(tx *store.Tx) error {
+		_, err := tx.Exec(t.Context(), "UPDATE sync_state SET cursor = (SELECT max(seq) FROM journal)")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	it := NewStatusMonitor(db, StatusOptions{}).unsynced(t.Context())
+	if it.textEn != "uploads stopped (see Sync)" || it.state != widgets.PillBad {
+		t.Errorf("status bar: %q %v", it.textEn, it.state)
 	}
 }

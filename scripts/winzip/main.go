@@ -2,10 +2,11 @@
 // (make windows): both exes, the Chinese installation notes and the
 // shortcut script, in one folder.
 //
-// The zip is made for Chinese Windows 7 to 11 as they open it with
-// Explorer's built-in "compressed folder": Windows 7's ignores the zip
-// UTF-8 flag and reads names in the OEM code page, which is GBK (936) on
-// Chinese Windows. So Chinese names are stored in GBK, without the flag,
+// The zip is made to open right in Explorer's built-in "compressed folder"
+// on Chinese Windows, older ones included (the exes need Windows 10, but a
+// zip is often unpacked on whatever PC is at hand): Windows 7 and early
+// Windows 10 ignore the zip UTF-8 flag and read names in the OEM code page,
+// which is GBK (936) on Chinese Windows. So Chinese names are stored in GBK, without the flag,
 // plus the Info-ZIP Unicode Path extra field (0x7075) with the UTF-8 name,
 // which 7-Zip, WinRAR and unzip use. The notes are UTF-8 with a BOM and
 // CRLF line ends (Notepad on Windows 7 shows them right). The .vbs is

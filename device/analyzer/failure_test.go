@@ -286,3 +286,37 @@ func TestFrameProfileCountsEveryDamagedFrame(t *testing.T) {
 		t.Errorf("byte accounting: %+v", st)
 	}
 }
+
+// TestProfileWithoutRecordNumber: a passive profile that maps no record or
+// sample number, with a clock to the minute: two different records of the
+// same minute and channel are two readings (they were merged into one by
+// their identity, and the second silently dropped); the same record
+// printed twice is one.
+func TestProfileWithoutRecordNumber(t *testing.T) {
+	p := analyzer.Profile{Name: "minute-clock", Encoding: "utf-8", Framing: "line", EndMarker: "END",
+		Regex: `^CH(?P<channel>\d+) RATE=(?P<rate>[-\d.]+)% (?P<time>\S+ \S+)$`, Checksum: "none", TimeLayout: "2006-01-02 15:04", Unit: "%"}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	master, slave, err := serial.OpenPTY()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer master.Close()
+	d, err := analyzer.New("generic", analyzer.Options{Profile: &p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	port, err := serial.Open(ctx, serial.Config{Path: slave, Baud: 9600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer port.Close()
+	master.Write([]byte("CH1 RATE=12.5% 2024-05-02 10:11\r\nCH1 RATE=63.0% 2024-05-02 10:11\r\nCH1 RATE=63.0% 2024-05-02 10:11\r\nEND\r\n"))
+	var rates []float64
+	if _, err := analyzer.Session(ctx, port, d, func(r analyzer.Reading) error { rates = append(rates, *r.Rate); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(rates) != 2 || rates[0] != 12.5 || rates[1] != 63 {
+		t.Fatalf("readings %v, want [12.5 63]", rates)
+	}
+}

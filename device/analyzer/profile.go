@@ -3,6 +3,7 @@ package analyzer
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -742,6 +743,14 @@ func (d *profileDriver) Decode(f Frame) ([]Reading, error) {
 	r.ControlDeltaA, r.SampleDeltaA, r.Rate, r.Value = num("control_delta_a"), num("sample_delta_a"), num("rate"), num("value")
 	if r.RecordNo == "" {
 		r.RecordNo = r.SampleNo
+	}
+	if r.RecordNo == "" {
+		// The profile maps no record or sample number: the record's own
+		// bytes identify it, so two different records with the same time
+		// and channel (a clock to the minute, a single-channel reader) stay
+		// two readings; the same record printed twice is one.
+		sum := sha256.Sum256(f.Raw)
+		r.RecordNo = fmt.Sprintf("raw-%x", sum[:6])
 	}
 	if r.Rate == nil && r.Value != nil && r.Unit == "%" {
 		r.Rate = f64(*r.Value)

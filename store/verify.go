@@ -238,6 +238,10 @@ func (db *DB) quickCheckPass(ctx context.Context) (*Problem, []Problem, error) {
 		return nil, nil, err
 	}
 	defer c.Close()
+	// quick_check reads every page once: mapped, not a pread each.
+	if _, err := c.ExecContext(ctx, "PRAGMA mmap_size="+strconv.Itoa(verifyMmap)); err == nil {
+		defer c.ExecContext(context.Background(), "PRAGMA mmap_size=0")
+	}
 	var qc *Problem
 	var ic string
 	if err := c.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&ic); err != nil {

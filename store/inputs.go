@@ -466,11 +466,19 @@ func (db *DB) CheckApplications(ctx context.Context, actor Actor, ins []Applicat
 // it fast is that each plot and material is read once, the pesticide list
 // is consulted once per distinct (material, crop, date), every statement is
 // prepared once, and the chain head is carried from row to row.
-func (db *DB) AddApplications(ctx context.Context, actor Actor, ins []ApplicationInput) ([]int64, error) {
+//
+// Each of with runs first in the same transaction: writes that must land
+// with the rows or not at all (an import records its file's hash this way).
+func (db *DB) AddApplications(ctx context.Context, actor Actor, ins []ApplicationInput, with ...func(tx *Tx) error) ([]int64, error) {
 	var ids []int64
 	err := db.Write(ctx, actor, func(tx *Tx) error {
 		if err := tx.Actor.Require(PermInputs); err != nil {
 			return err
+		}
+		for _, fn := range with {
+			if err := fn(tx); err != nil {
+				return err
+			}
 		}
 		r := memoRules(siteToday(tx.Now), db.PesticideList(),
 			func(id int64) (plotRow, error) { return tx.plot(ctx, id) },

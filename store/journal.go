@@ -613,6 +613,7 @@ func (tx *Tx) insertJournaledBulk(ctx context.Context, table string, cols []stri
 	if err != nil {
 		return nil, err
 	}
+	firstSeq := seq + 1
 	kind := table + ".create"
 	ids := make([]int64, 0, len(rows))
 	for start := 0; start < len(rows); start += bulkChunk {
@@ -641,6 +642,22 @@ func (tx *Tx) insertJournaledBulk(ctx context.Context, table string, cols []stri
 		return ids, nil
 	}
 	t := quoteIdent(table)
+	// Entries were appended in id order with consecutive seqs; when the ids
+	// are consecutive too (they are, unless another row got in between),
+	// each row's entry is id + a constant offset.
+	consecutive := true
+	for i, id := range ids {
+		if id != ids[0]+int64(i) {
+			consecutive = false
+			break
+		}
+	}
+	if consecutive && seq == firstSeq+int64(len(ids))-1 {
+		if _, err := tx.execCached(ctx, "UPDATE "+t+" SET jseq = id + ? WHERE id BETWEEN ? AND ?", firstSeq-ids[0], ids[0], ids[len(ids)-1]); err != nil {
+			return nil, fmt.Errorf("set jseq: %w", err)
+		}
+		return ids, nil
+	}
 	if _, err := tx.execCached(ctx, "UPDATE "+t+" SET jseq = (SELECT max(seq) FROM journal WHERE ref = "+sqlString(table+":")+" || "+t+".id) WHERE id BETWEEN ? AND ?",
 		ids[0], ids[len(ids)-1]); err != nil {
 		return nil, fmt.Errorf("set jseq: %w", err)

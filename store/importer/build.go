@@ -288,7 +288,7 @@ func build(ctx context.Context, kind Kind, r *record, rv *resolver, actor store.
 		}
 		in := store.ApplicationInput{Date: r.date("date"), PlotID: p.ID, Crop: r.s("crop"), MaterialID: m.ID, Dose: r.num("dose"), DoseUnit: r.s("dose_unit"),
 			AreaMu: r.num("area"), Method: r.s("method"), Target: r.s("target"), Operator: r.s("operator"), Notes: r.s("notes")}
-		return step{rec: r, col: "material", apply: func(ctx context.Context) (string, error) {
+		return step{rec: r, col: "material", app: &in, apply: func(ctx context.Context) (string, error) {
 			_, err := db.AddApplication(ctx, actor, in)
 			return "", err
 		}}

@@ -199,64 +199,144 @@ func typeCell(f Field, cell string) (any, string, string) {
 	return cell, "", ""
 }
 
-// columns maps the header of t to spec's fields: key -> column index. A
-// required field without a column, and a column named twice, are file errors.
-func columns(spec Spec, header []string) (map[string]int, error) {
-	idx := map[string]int{}
-	for i, h := range header {
+// headerFit is how a header row fits one kind.
+type headerFit struct {
+	spec    Spec
+	idx     map[string]int // field key -> column index
+	missing []Field        // required fields without a column
+	unknown []string       // headers that name no field of the kind
+	dup     string         // a header naming a field already matched
+}
+
+func (h headerFit) exact() bool { return len(h.missing) == 0 && len(h.unknown) == 0 && h.dup == "" }
+
+func fitHeader(spec Spec, header []string) headerFit {
+	h := headerFit{spec: spec, idx: map[string]int{}}
+	for i, name := range header {
+		if strings.TrimSpace(name) == "" {
+			continue // an empty header; unmappedData refuses its cells if any hold values
+		}
+		found := false
 		for _, f := range spec.Fields {
-			if f.matches(h) {
-				if _, dup := idx[f.Key]; dup {
-					return nil, fileErr(0, nil, fmt.Sprintf("表头“%s”重复出现，请删除多余的列。", h), fmt.Sprintf("the header %q appears twice; delete the extra column", h))
+			if f.matches(name) {
+				if _, dup := h.idx[f.Key]; dup && h.dup == "" {
+					h.dup = name
 				}
-				idx[f.Key] = i
+				h.idx[f.Key] = i
+				found = true
 				break
 			}
 		}
-	}
-	var missing []string
-	var missingEn []string
-	for _, f := range spec.Fields {
-		if _, ok := idx[f.Key]; !ok && f.Required {
-			missing = append(missing, f.Zh)
-			missingEn = append(missingEn, f.En)
+		if !found {
+			h.unknown = append(h.unknown, name)
 		}
 	}
-	if len(missing) > 0 {
-		return nil, fileErr(0, nil, fmt.Sprintf("%s表缺少必填列：%s。请使用 suyuan template %s 生成的模板。", spec.Zh, strings.Join(missing, "、"), spec.Kind),
-			fmt.Sprintf("the %s sheet lacks required columns: %s; use the template from suyuan template %s", spec.En, strings.Join(missingEn, ", "), spec.Kind))
+	for _, f := range spec.Fields {
+		if _, ok := h.idx[f.Key]; !ok && f.Required {
+			h.missing = append(h.missing, f)
+		}
 	}
-	return idx, nil
+	return h
 }
 
-// inferKind picks the kind whose columns best match the header: every
-// required column present, most headers recognised. It fails when two kinds
-// fit equally well.
+// problems says, in both languages, what keeps the header from being the
+// kind's: the missing required columns and the columns it does not know.
+func (h headerFit) problems() (zh, en string) {
+	var zs, es []string
+	if len(h.missing) > 0 {
+		var z, e []string
+		for _, f := range h.missing {
+			z, e = append(z, "“"+f.Zh+"”"), append(e, fmt.Sprintf("%q", f.En))
+		}
+		zs = append(zs, "缺少必填列："+strings.Join(z, "、"))
+		es = append(es, "the required column(s) "+strings.Join(e, ", ")+" are missing")
+	}
+	if len(h.unknown) > 0 {
+		var z, e []string
+		for _, u := range h.unknown {
+			z, e = append(z, "“"+u+"”"), append(e, fmt.Sprintf("%q", u))
+		}
+		zs = append(zs, "无法识别的列："+strings.Join(z, "、"))
+		es = append(es, "the column(s) "+strings.Join(e, ", ")+" are not part of it")
+	}
+	return strings.Join(zs, "；"), strings.Join(es, "; ")
+}
+
+// columns maps the header of t to spec's fields: key -> column index. A
+// required field without a column, a column the kind does not have (its
+// values would be lost) and a column named twice are file errors.
+func columns(spec Spec, header []string) (map[string]int, error) {
+	h := fitHeader(spec, header)
+	if h.dup != "" {
+		return nil, fileErr(0, nil, fmt.Sprintf("表头“%s”重复出现，请删除多余的列。", h.dup), fmt.Sprintf("the header %q appears twice; delete the extra column", h.dup))
+	}
+	if len(h.missing) > 0 || len(h.unknown) > 0 {
+		zh, en := h.problems()
+		return nil, fileErr(0, nil, fmt.Sprintf("这不是完整的%s表：%s。请补上缺少的列、删除或改正无法识别的列（可用 suyuan template %s 生成模板），然后重新导入；本次未导入任何内容。", spec.Zh, zh, spec.Kind),
+			fmt.Sprintf("this is not a complete %s sheet: %s. Add the missing columns and delete or rename the unknown ones (suyuan template %s makes a template), then import again; nothing was imported", spec.En, en, spec.Kind))
+	}
+	return h.idx, nil
+}
+
+// inferKind picks the kind of a sheet: the one its name says (xlsx), or else
+// the one kind whose columns the header matches exactly — every required
+// column present and no column the kind does not have. Anything less is
+// refused rather than guessed (an applications sheet missing its date column
+// was once imported as new bases): the message names the closest kind's
+// missing and unknown columns, or the kinds that fit equally.
 func inferKind(sheet string, header []string) (Spec, error) {
 	if s, ok := SpecFor(sheet); ok {
 		return s, nil
 	}
-	var best []Spec
-	bestScore := -1.0
+	var exact []Spec
+	var best headerFit
+	bestKnown := -1
 	for _, s := range Specs {
-		idx, err := columns(s, header)
-		if err != nil {
-			continue
+		h := fitHeader(s, header)
+		if h.exact() {
+			exact = append(exact, s)
 		}
-		score := float64(len(idx))/float64(len(header)) + float64(len(idx))/float64(len(s.Fields))/100
-		switch {
-		case score > bestScore:
-			best, bestScore = []Spec{s}, score
-		case score == bestScore:
-			best = append(best, s)
+		if known := len(h.idx); known > bestKnown || (known == bestKnown && len(h.missing) < len(best.missing)) {
+			best, bestKnown = h, known
 		}
-	}
-	if len(best) == 1 {
-		return best[0], nil
 	}
 	names := KindNames()
-	return Spec{}, fileErr(0, nil, "无法从表头判断记录类别，请用 --kind 指定："+strings.Join(names, "、"),
-		"cannot tell the record kind from the headers; name it with --kind: "+strings.Join(names, ", "))
+	switch {
+	case len(exact) == 1:
+		return exact[0], nil
+	case len(exact) > 1:
+		var zs, es []string
+		for _, s := range exact {
+			zs, es = append(zs, s.Zh), append(es, string(s.Kind))
+		}
+		return Spec{}, fileErr(0, nil, "表头同时符合“"+strings.Join(zs, "”和“")+"”，无法判断记录类别，请用 --kind 指定："+strings.Join(names, "、"),
+			"the headers fit "+strings.Join(es, " and ")+" alike; name the kind with --kind: "+strings.Join(names, ", "))
+	case bestKnown <= 0:
+		return Spec{}, fileErr(0, nil, "表头不属于任何一类记录，无法导入。请使用 suyuan template 生成的模板，或用 --kind 指定类别："+strings.Join(names, "、"),
+			"the headers match no record kind, so nothing was imported; use a template from suyuan template, or name the kind with --kind: "+strings.Join(names, ", "))
+	}
+	zh, en := best.problems()
+	return Spec{}, fileErr(0, nil, fmt.Sprintf("无法判断记录类别，本次未导入任何内容：表头最接近“%s”，但%s。请补上缺少的列、删除或改正无法识别的列（可用 suyuan template %s 生成模板），或用 --kind 指定类别。", best.spec.Zh, zh, best.spec.Kind),
+		fmt.Sprintf("cannot tell the record kind, so nothing was imported: the headers are closest to %s, but %s. Add the missing columns and delete or rename the unknown ones (suyuan template %s makes a template), or name the kind with --kind", best.spec.En, en, best.spec.Kind))
+}
+
+// unmappedData refuses values in columns without a header (they would be
+// lost): cells beyond the header or under an empty header cell.
+func unmappedData(t *Table, idx map[string]int) error {
+	used := map[int]bool{}
+	for _, i := range idx {
+		used[i] = true
+	}
+	for _, row := range t.Rows {
+		for i, c := range row.Cells {
+			if c != "" && !used[i] && !isExample(row.Cells) {
+				col := colName(i)
+				return fileErr(row.Num, nil, fmt.Sprintf("第 %s 列有内容但没有表头，这些内容无法导入。请给该列加上表头或删除该列后重新导入；本次未导入任何内容。", col),
+					fmt.Sprintf("column %s holds values but has no header, so they cannot be imported; give it a header or delete it and import again. Nothing was imported", col))
+			}
+		}
+	}
+	return nil
 }
 
 // isExample reports whether a row is the template's example row.

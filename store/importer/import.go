@@ -69,6 +69,9 @@ func Import(ctx context.Context, db *store.DB, actor store.Actor, name string, d
 	if err != nil {
 		return res, err
 	}
+	if err := unmappedData(t, idx); err != nil {
+		return res, err
+	}
 	errs := &RowErrors{File: res.File}
 	recs, skipped := records(spec, t, idx, errs)
 	res.Skipped = skipped
@@ -91,26 +94,39 @@ func Import(ctx context.Context, db *store.DB, actor store.Actor, name string, d
 		errs.sort()
 		return res, errs
 	}
+	bulk := bulkApplications(steps)
+	if bulk != nil {
+		// Every rule, checked against a read snapshot before the write lock
+		// is taken: a file with bad rows never makes other writers wait.
+		if err := db.CheckApplications(ctx, actor, bulk); err != nil {
+			return res, rowsErr(spec, steps, errs, err)
+		}
+	}
 	var created []string
-	err = db.Batch(ctx, actor, func(ctx context.Context) error {
-		for _, s := range steps {
-			out, err := s.apply(ctx)
-			if err != nil {
-				if ctx.Err() != nil {
-					return ctx.Err()
-				}
-				errs.addErr(s.rec.line, s.rec.header(columnFor(spec, err, s.col)), err)
-				continue
+	if err := tunePragmas(ctx, db, actor, importPragmas); err != nil {
+		return res, err
+	}
+	defer tunePragmas(context.WithoutCancel(ctx), db, actor, defaultPragmas)
+	if bulk != nil {
+		// One transaction of its own (no batch, so no savepoint journal):
+		// the imports row first, then every row, all or nothing.
+		_, err = db.AddApplications(ctx, actor, bulk, func(tx *store.Tx) error {
+			if testHookInBatch != nil {
+				testHookInBatch()
 			}
-			if out != "" {
-				created = append(created, out)
+			return recordImportTx(ctx, tx, res.SHA256, string(spec.Kind), res.File, len(steps))
+		})
+		if err != nil {
+			err = rowsErr(spec, steps, errs, err)
+		}
+	} else {
+		err = db.Batch(ctx, actor, func(ctx context.Context) error {
+			if testHookInBatch != nil {
+				testHookInBatch()
 			}
-		}
-		if len(errs.Errors) > 0 {
-			return errs
-		}
-		return recordImport(ctx, db, actor, res.SHA256, string(spec.Kind), res.File, len(steps))
-	})
+			return writeSteps(ctx, db, actor, spec, steps, errs, &created, res)
+		})
+	}
 	if err != nil {
 		var re *RowErrors
 		if errors.As(err, &re) {
@@ -130,11 +146,99 @@ func Import(ctx context.Context, db *store.DB, actor store.Actor, name string, d
 	return res, nil
 }
 
+// writeSteps writes the rows one by one inside the batch, each through its
+// store function, collecting every refusal; the imports row comes last.
+func writeSteps(ctx context.Context, db *store.DB, actor store.Actor, spec Spec, steps []step, errs *RowErrors, created *[]string, res Result) error {
+	for _, s := range steps {
+		out, err := s.apply(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			errs.addErr(s.rec.line, s.rec.header(columnFor(spec, err, s.col)), err)
+			continue
+		}
+		if out != "" {
+			*created = append(*created, out)
+		}
+	}
+	if len(errs.Errors) > 0 {
+		return errs
+	}
+	return recordImport(ctx, db, actor, res.SHA256, string(spec.Kind), res.File, len(steps))
+}
+
 // step is one row's write, run inside the batch.
 type step struct {
 	rec   *record
 	col   string // field key the row's store error most likely concerns
 	apply func(ctx context.Context) (string, error)
+	// app is set for an application row: a file of them is written in one
+	// bulk call (store.DB.AddApplications) instead of row by row.
+	app *store.ApplicationInput
+}
+
+// testHookInBatch, when set (tests), runs first thing inside the write
+// transaction.
+var testHookInBatch func()
+
+// bulkApplications returns the inputs of steps when every step is an
+// application row, else nil.
+func bulkApplications(steps []step) []store.ApplicationInput {
+	if len(steps) == 0 {
+		return nil
+	}
+	out := make([]store.ApplicationInput, len(steps))
+	for i, s := range steps {
+		if s.app == nil {
+			return nil
+		}
+		out[i] = *s.app
+	}
+	return out
+}
+
+// rowsErr turns a bulk write's *store.RowsError into the file's row errors
+// (steps[i] is input i); any other error is returned as it is.
+func rowsErr(spec Spec, steps []step, errs *RowErrors, err error) error {
+	var re *store.RowsError
+	if !errors.As(err, &re) || len(re.Errs) != len(steps) {
+		return err
+	}
+	for i, e := range re.Errs {
+		if e != nil {
+			s := steps[i]
+			errs.addErr(s.rec.line, s.rec.header(columnFor(spec, e, s.col)), e)
+		}
+	}
+	errs.sort()
+	return errs
+}
+
+// importPragmas tune the writer connection for the import's one large
+// transaction: dirty pages stay in memory until the commit instead of being
+// written to the WAL once SQLite's default 2 MB page cache is full, and the
+// savepoint journal (every write in a batch runs under a savepoint) is kept
+// in memory instead of a temporary file. Both made a large import's write
+// phase several times slower. They change no data, and must be set before
+// the transaction begins (SQLite decides where the savepoint journal lives
+// at BEGIN); defaultPragmas puts SQLite's defaults back afterwards.
+var (
+	importPragmas  = []string{"PRAGMA cache_spill = false", "PRAGMA cache_size = -65536", "PRAGMA temp_store = MEMORY"}
+	defaultPragmas = []string{"PRAGMA cache_spill = true", "PRAGMA cache_size = -2000", "PRAGMA temp_store = DEFAULT"}
+)
+
+// tunePragmas runs qs on the writer connection in a write of their own
+// (best effort: a setting SQLite refuses only makes the import slower; an
+// error is returned only when the write itself fails, e.g. a user who may
+// not write).
+func tunePragmas(ctx context.Context, db *store.DB, actor store.Actor, qs []string) error {
+	return db.Write(ctx, actor, func(tx *store.Tx) error {
+		for _, q := range qs {
+			_, _ = tx.Exec(ctx, q)
+		}
+		return nil
+	})
 }
 
 func (r *record) header(key string) string {
@@ -207,17 +311,21 @@ func previousImport(ctx context.Context, r *sql.DB, sha string) (time.Time, stri
 // the same transaction as its rows.
 func recordImport(ctx context.Context, db *store.DB, actor store.Actor, sha, kind, name string, rows int) error {
 	return db.Write(ctx, actor, func(tx *store.Tx) error {
-		res, err := tx.Exec(ctx, "INSERT INTO imports(sha256,kind,file_name,rows,jseq) VALUES(?,?,?,?,0)", sha, kind, name, rows)
-		if err != nil {
-			return fmt.Errorf("record import: %w", err)
-		}
-		id, err := res.LastInsertId()
-		if err != nil {
-			return err
-		}
-		_, err = tx.Record(ctx, "imports", id, "imports.create", "")
-		return err
+		return recordImportTx(ctx, tx, sha, kind, name, rows)
 	})
+}
+
+func recordImportTx(ctx context.Context, tx *store.Tx, sha, kind, name string, rows int) error {
+	res, err := tx.Exec(ctx, "INSERT INTO imports(sha256,kind,file_name,rows,jseq) VALUES(?,?,?,?,0)", sha, kind, name, rows)
+	if err != nil {
+		return fmt.Errorf("record import: %w", err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return err
+	}
+	_, err = tx.Record(ctx, "imports", id, "imports.create", "")
+	return err
 }
 
 func isDuplicateHash(err error) bool {

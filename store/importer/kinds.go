@@ -245,9 +245,10 @@ func KindNames() []string {
 
 // normHeader folds a header for matching: no spaces, brackets unified, lower case.
 func normHeader(s string) string {
-	r := strings.NewReplacer(" ", "", "\u3000", "", "（", "(", "）", ")", "*", "", "＊", "", "\ufeff", "")
-	return strings.ToLower(r.Replace(strings.TrimSpace(s)))
+	return strings.ToLower(headerFolder.Replace(strings.TrimSpace(s)))
 }
+
+var headerFolder = strings.NewReplacer(" ", "", "\u3000", "", "（", "(", "）", ")", "*", "", "＊", "", "\ufeff", "")
 
 // matches reports whether header h names field f.
 func (f Field) matches(h string) bool {

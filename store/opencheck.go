@@ -200,6 +200,8 @@ func checkTail(ctx context.Context, c *sql.Conn, tail []rawEntry) (*Problem, err
 		journaled[t] = true
 	}
 	seen := map[string]bool{}
+	q := &connStmts{c: c, stmts: map[string]*sql.Stmt{}}
+	defer q.close()
 	for i := range tail {
 		e := &tail[i]
 		table, idText, ok := strings.Cut(e.ref, ":")
@@ -208,7 +210,7 @@ func checkTail(ctx context.Context, c *sql.Conn, tail []rawEntry) (*Problem, err
 			continue
 		}
 		seen[e.ref] = true // newest first: this is the ref's latest entry
-		payload, jseq, err := rowPayload(ctx, c, table, id)
+		payload, jseq, err := rowPayload(ctx, q, table, id)
 		switch {
 		case IsNotFound(err):
 			// A missing row is left to Verify: stores built by tests and
@@ -248,4 +250,29 @@ func cursorAheadProblem(cursor, head int64) Problem {
 	return Problem{Seq: head + 1,
 		Zh: fmt.Sprintf("上传游标在第 %d 条，但日志只到第 %d 条：已上传的日志条目被删除", cursor, head),
 		En: fmt.Sprintf("the upload cursor is at entry %d but the journal ends at %d: uploaded entries were deleted", cursor, head)}
+}
+
+// connStmts runs rowPayload's per-table query through one prepared
+// statement per table.
+type connStmts struct {
+	c     *sql.Conn
+	stmts map[string]*sql.Stmt
+}
+
+func (q *connStmts) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, ok := q.stmts[query]
+	if !ok {
+		var err error
+		if st, err = q.c.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+		q.stmts[query] = st
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (q *connStmts) close() {
+	for _, st := range q.stmts {
+		st.Close()
+	}
 }

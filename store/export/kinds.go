@@ -43,16 +43,16 @@ type Kind struct {
 	where    string // fixed condition, "" for none
 	order    string
 	// Filter dimensions: SQL expressions, "" when the kind has none.
-	date    string // a 'YYYY-MM-DD' local date
-	ts      string // a UTC timestamp (filtered by converting the bounds)
-	base    string // a base id
-	plot    string // a plot id
+	date string // a 'YYYY-MM-DD' local date
+	ts   string // a UTC timestamp (filtered by converting the bounds)
+	base string // a base id
+	plot string // a plot id
 	// plotCond, when set, replaces "plot = ?": a condition with two
 	// parameters, the plot id and its base id.
 	plotCond string
-	product string // a product id
-	lot     string // a lot id (rows about any lot of the set)
-	lotAny  string // instead of lot: an SQL condition with %s for the id list
+	product  string // a product id
+	lot      string // a lot id (rows about any lot of the set)
+	lotAny   string // instead of lot: an SQL condition with %s for the id list
 }
 
 // Columns returns the headers of k in lang ("zh" or "en").
@@ -222,7 +222,9 @@ var kinds = []Kind{
 		"quantity": "l.quantity", "unit": "l.unit", "override": "l.override_reason"},
 		"lots l JOIN plots p ON p.id = l.plot_id JOIN bases b ON b.id = p.base_id JOIN products pr ON pr.id = l.product_id",
 		"l.source = 'harvest' AND l.voided = 0", "l.produced_on, l.id").
-		with(func(k *Kind) { k.date, k.base, k.plot, k.product, k.lot = "l.produced_on", "p.base_id", "l.plot_id", "l.product_id", "l.id" }),
+		with(func(k *Kind) {
+			k.date, k.base, k.plot, k.product, k.lot = "l.produced_on", "p.base_id", "l.plot_id", "l.product_id", "l.id"
+		}),
 	{ID: "lots", Zh: "批次", En: "lots", from: "lots l JOIN products pr ON pr.id = l.product_id LEFT JOIN plots p ON p.id = l.plot_id LEFT JOIN bases b ON b.id = p.base_id",
 		order: "l.produced_on, l.id", date: "l.produced_on", base: "p.base_id", plot: "l.plot_id", product: "l.product_id", lot: "l.id",
 		cols: []column{
@@ -248,7 +250,9 @@ var kinds = []Kind{
 		"method": "i.method", "basis": "i.basis", "control_da": "i.control_delta_a", "sample_da": "i.sample_delta_a", "rate": "i.rate", "value": "i.value",
 		"value_unit": "i.unit", "limit": "i.limit_value", "verdict": "i.verdict", "instrument": "i.instrument", "reagent_lot": "i.reagent_lot", "operator": "i.operator"},
 		"inspections i JOIN lots l ON l.id = i.lot_id LEFT JOIN plots p ON p.id = l.plot_id", "i.voided = 0", "i.tested_at, i.id").
-		with(func(k *Kind) { k.ts, k.base, k.plot, k.product, k.lot = "i.tested_at", "p.base_id", "l.plot_id", "l.product_id", "i.lot_id" }),
+		with(func(k *Kind) {
+			k.ts, k.base, k.plot, k.product, k.lot = "i.tested_at", "p.base_id", "l.plot_id", "l.product_id", "i.lot_id"
+		}),
 	{ID: "readings", Zh: "仪器读数", En: "readings",
 		from:  "readings r LEFT JOIN inspections i ON i.id = r.inspection_id LEFT JOIN lots l ON l.id = i.lot_id",
 		order: "r.tested_at, r.id", ts: "r.tested_at", product: "l.product_id", lot: "i.lot_id",
@@ -280,7 +284,9 @@ var kinds = []Kind{
 	templateKind(importer.KindShipments, map[string]string{"lot": "l.code", "date": "s.shipped_on", "buyer": "s.buyer_name", "buyer_code": "s.buyer_code",
 		"buyer_type": "s.buyer_type", "quantity": "s.quantity", "unit": "s.unit"},
 		"shipments s JOIN lots l ON l.id = s.lot_id LEFT JOIN plots p ON p.id = l.plot_id", "s.voided = 0", "s.shipped_on, s.id").
-		with(func(k *Kind) { k.date, k.base, k.plot, k.product, k.lot = "s.shipped_on", "p.base_id", "l.plot_id", "l.product_id", "s.lot_id" }),
+		with(func(k *Kind) {
+			k.date, k.base, k.plot, k.product, k.lot = "s.shipped_on", "p.base_id", "l.plot_id", "l.product_id", "s.lot_id"
+		}),
 	templateKind(importer.KindReceipts, map[string]string{"date": "r.received_on", "supplier": "r.supplier_name", "supplier_code": "r.supplier_code",
 		"upstream_code": "r.upstream_code", "upstream_cert": "r.upstream_cert_no", "product": "pr.name", "quantity": "l.quantity", "unit": "l.unit"},
 		"receipts r JOIN lots l ON l.id = r.lot_id JOIN products pr ON pr.id = l.product_id", "r.voided = 0", "r.received_on, r.id").

@@ -144,7 +144,6 @@ func firstDiff(a, b string) string {
 	return ""
 }
 
-
 func msgOf(err error) string {
 	var um interface{ UserMessage(string) string }
 	var re *importer.RowErrors

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -91,12 +92,16 @@ func (e *alreadyRunning) UserMessage(lang string) string {
 		return fmt.Sprintf(" (process %d)", e.Other.PID)
 	}
 	dir := filepath.Dir(e.Lock)
-	if lang == "en" {
-		return fmt.Sprintf("Suyuan is already open on this data folder%s: %s. Only one Suyuan window can use a data folder at a time. Switch to the open window (look on the taskbar); if there is none, end suyuan.exe in Task Manager and start Suyuan again.",
-			who(false), dir)
+	endZh, endEn := "在任务管理器中结束 suyuan.exe", "end suyuan.exe in Task Manager"
+	if runtime.GOOS != "windows" {
+		endZh, endEn = "结束该进程（kill 进程号）", "end that process (kill PID)"
 	}
-	return fmt.Sprintf("溯源站已经打开了这个数据文件夹%s：%s。同一个数据文件夹同时只能由一个溯源站窗口使用。请切换到已打开的窗口（看任务栏）；如果找不到窗口，请在任务管理器中结束 suyuan.exe，再重新打开溯源站。",
-		who(true), dir)
+	if lang == "en" {
+		return fmt.Sprintf("Suyuan is already open on this data folder%s: %s. Only one Suyuan window can use a data folder at a time. Switch to the open window (look on the taskbar); if there is none, %s and start Suyuan again.",
+			who(false), dir, endEn)
+	}
+	return fmt.Sprintf("溯源站已经打开了这个数据文件夹%s：%s。同一个数据文件夹同时只能由一个溯源站窗口使用。请切换到已打开的窗口（看任务栏）；如果找不到窗口，请%s，再重新打开溯源站。",
+		who(true), dir, endZh)
 }
 
 // lockInstance takes the desktop app's lock in dir (created if missing).

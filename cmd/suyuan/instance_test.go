@@ -138,7 +138,7 @@ func TestParseInstanceInfo(t *testing.T) {
 	}
 	// A refusal with nothing known about the other instance still says what to do.
 	msg := (&alreadyRunning{Lock: "/d/suyuan.lock"}).UserMessage("zh")
-	if !strings.Contains(msg, "任务管理器") || strings.Contains(msg, "进程号 0") {
+	if !strings.Contains(msg, "结束") || strings.Contains(msg, "进程号 0") {
 		t.Fatalf("message %q", msg)
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -64,6 +66,25 @@ func BenchmarkVerify(b *testing.B) {
 	ctx := context.Background()
 	db := benchStore(b)
 	defer db.Close()
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	go func() { // peak heap in use while verifying, sampled
+		var m runtime.MemStats
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > peak.Load() {
+				peak.Store(m.HeapInuse)
+			}
+		}
+	}()
 	b.ResetTimer()
 	c0 := cpuTime()
 	var rep *VerifyReport
@@ -78,6 +99,8 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 	b.StopTimer()
+	close(stop)
+	b.ReportMetric(float64(peak.Load()-min(peak.Load(), base.HeapInuse))/(1<<20), "heap-MB")
 	b.ReportMetric(float64(rep.Entries)*float64(b.N)/b.Elapsed().Seconds(), "entries/s")
 	b.ReportMetric((cpuTime()-c0).Seconds()/float64(b.N), "cpu-s/op")
 	b.ReportMetric(float64(rep.Rows), "rows")

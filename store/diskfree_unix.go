@@ -13,3 +13,7 @@ func diskFree(dir string) (uint64, error) {
 	}
 	return uint64(st.Bavail) * uint64(st.Bsize), nil
 }
+
+// dirWritable reports why dir cannot be written (EROFS on a read-only file
+// system), or nil.
+func dirWritable(dir string) error { return unix.Access(dir, unix.W_OK) }

@@ -156,3 +156,40 @@ func TestDiskFull(t *testing.T) {
 		}
 	})
 }
+
+// TestReadOnlyMedia: a store on a read-only file system (a write-protected
+// USB stick) opens for reading and verifies; a write says the folder is
+// read-only instead of a raw SQLite error.
+func TestReadOnlyMedia(t *testing.T) {
+	dir := smallDisk(t, "3m")
+	path := filepath.Join(dir, DefaultFile)
+	ctx := context.Background()
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateUser(ctx, Actor{}, NewUser{Username: "admin", Role: RoleAdmin, Password: "secret1"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_REMOUNT|syscall.MS_RDONLY, "size=3m"); err != nil {
+		t.Skipf("cannot remount read-only: %v", err)
+	}
+	defer syscall.Mount("tmpfs", dir, "tmpfs", syscall.MS_REMOUNT, "size=3m")
+	ro, err := Open(ctx, path, ReadOnly())
+	if err != nil {
+		t.Fatalf("read-only open on read-only media: %v", err)
+	}
+	if n, err := ro.UserCount(ctx); err != nil || n != 1 {
+		t.Fatalf("read: %d %v", n, err)
+	}
+	rep, err := ro.Verify(ctx, nil)
+	if err != nil || !rep.OK() {
+		t.Fatalf("verify on read-only media: %v %+v", err, rep)
+	}
+	ro.Close()
+	_, err = Open(ctx, path)
+	if ErrorCode(err) != CodeStorage || !strings.Contains(err.(*Error).En, "read-only") || !strings.Contains(err.(*Error).En, dir) {
+		t.Fatalf("write open on read-only media: %q %v", ErrorCode(err), err)
+	}
+}

@@ -110,7 +110,7 @@ func sqliteCode(err error) int {
 
 // lowSpace is what counts as "no room" when SQLite only says it could not
 // write or create a file: less than a WAL's worth of pages.
-const lowSpace = 4 << 20
+const lowSpace = 1 << 20
 
 // storageError turns a raw SQLite or file-system failure on the store in
 // dir into a message that says what happened, where, and what to do. err is
@@ -134,9 +134,14 @@ func storageError(err error, dir string) error {
 			"另一个程序或窗口正在写入数据（%s），等待 %d 秒后仍未结束。请稍后重试；如果一直如此，请关闭其他打开该数据目录的溯源站窗口。",
 			"another program or window is writing to the store in %s and did not finish within %d seconds; try again in a moment, and if it keeps happening close the other Suyuan windows using this data folder",
 			dir, busyTimeout/1000)
+	case code == sqliteReadOnly || errors.Is(err, syscall.EROFS):
+		return readOnlyError(err, dir)
 	case code == sqliteFull || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
 		return diskFullError(err, dir)
-	case code == sqliteCantOpen || code == sqliteIOErr || errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.EIO):
+	case code == sqliteCantOpen || code == sqliteIOErr || errors.Is(err, syscall.EIO):
+		if errors.Is(dirWritable(dir), syscall.EROFS) {
+			return readOnlyError(err, dir)
+		}
 		free, known := freeSpace(dir)
 		if known && free < lowSpace {
 			return diskFullError(err, dir)
@@ -160,6 +165,14 @@ func storageError(err error, dir string) error {
 // that already carries a message, or is of another kind, is returned
 // unchanged.
 func StorageError(err error, dir string) error { return storageError(err, dir) }
+
+// readOnlyError says the store's folder cannot be written at all.
+func readOnlyError(err error, dir string) *Error {
+	return errf(CodeStorage, err,
+		"数据目录 %s 只读（例如写保护的 U 盘或只读共享），无法写入；查看和核验仍可使用。请把数据目录放在可写的磁盘上，或检查该文件夹的权限。",
+		"the data folder %s is read-only (a write-protected USB stick or a read-only share?), so nothing can be written; viewing and verify still work. Put the data folder on a writable disk, or check the folder's permissions",
+		dir)
+}
 
 // diskFullError says the disk holding dir is full, how much is free, and
 // that what was saved before is safe.

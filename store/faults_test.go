@@ -38,6 +38,8 @@ func TestStorageErrorMapping(t *testing.T) {
 		{"SQLITE_BUSY", fmt.Errorf("begin: %w", fakeSQLiteErr{5}), CodeBusy, []string{"另一个程序或窗口正在写入", "请稍后重试"}, []string{"another program or window is writing", "try again"}},
 		{"SQLITE_BUSY_SNAPSHOT", fakeSQLiteErr{5 | 2<<8}, CodeBusy, []string{"另一个程序"}, []string{"another program"}},
 		{"SQLITE_LOCKED", fakeSQLiteErr{6}, CodeBusy, []string{"另一个程序"}, []string{"another program"}},
+		{"SQLITE_READONLY", fmt.Errorf("commit: %w", fakeSQLiteErr{8}), CodeStorage, []string{"只读", dir}, []string{"read-only", dir, "verify still work"}},
+		{"EROFS", &fs.PathError{Op: "mkdir", Path: dir, Err: syscall.EROFS}, CodeStorage, []string{"只读"}, []string{"read-only"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			got := storageError(c.err, dir)

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 )
 
@@ -54,6 +55,11 @@ func (db *DB) secretKey(create bool) ([]byte, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	// A key file others can read (copied with default permissions) is made
+	// private again; on Windows the key is DPAPI-sealed instead.
+	if st, err := os.Stat(p); err == nil && runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 {
+		_ = os.Chmod(p, 0o600)
 	}
 	key, err := unprotectKey(b)
 	if err != nil {

@@ -81,6 +81,18 @@ func TestPlatformSecretEncrypted(t *testing.T) {
 	if st.Mode().Perm() != 0o600 {
 		t.Fatalf("key file mode %v, want 0600", st.Mode().Perm())
 	}
+	// A key file made readable by others (a careless copy) is made private
+	// again on the next read.
+	if err := os.Chmod(filepath.Join(filepath.Dir(path), SecretKeyFile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, _ = openAdmin(t, path)
+	if s, err := db.PlatformSecret(ctx); err != nil || s != testSecret+"2" {
+		t.Fatalf("PlatformSecret after reopen = %q, %v", s, err)
+	}
+	if st, _ := os.Stat(filepath.Join(filepath.Dir(path), SecretKeyFile)); st.Mode().Perm() != 0o600 {
+		t.Fatalf("key file mode %v after a read, want 0600", st.Mode().Perm())
+	}
 }
 
 // TestPlatformSecretKeyLost: without its key file (or with another store's)

@@ -203,7 +203,9 @@ func TestWriteFailures(t *testing.T) {
 					}
 					return &fullDisk{File: f, left: tc.limit}, nil
 				}
-				defer func() { createTemp = func(dir, pattern string) (tempFile, error) { return os.CreateTemp(dir, pattern) } }()
+				defer func() {
+					createTemp = func(dir, pattern string) (tempFile, error) { return os.CreateTemp(dir, pattern) }
+				}()
 			}
 			var err error
 			if strings.HasSuffix(tc.path, ".zip") {

@@ -89,7 +89,27 @@ func (db *DB) Verify(ctx context.Context, progress func(done int64)) (*VerifyRep
 		rep.Problems = append(rep.Problems, p)
 		return len(rep.Problems) < maxProblems
 	}
-	main, rowsConn, err := db.verifyConns(ctx)
+	// Three connections at once, for one Verify at a time in the process
+	// and only if the pool has room: a Verify holding two connections and
+	// waiting for a third could otherwise wait forever on another one.
+	// Otherwise everything runs, one pass after the other, on one.
+	parallel := false
+	if n := db.r.Stats().MaxOpenConnections; n == 0 || n >= 4 {
+		select {
+		case verifySlot <- struct{}{}:
+			parallel = true
+			defer func() { <-verifySlot }()
+		default:
+		}
+	}
+	var main, rowsConn *verifyConn
+	var err error
+	if parallel {
+		main, rowsConn, err = db.verifyConns(ctx)
+	} else {
+		main, _, err = db.beginRead(ctx)
+		rowsConn = main
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -98,17 +118,26 @@ func (db *DB) Verify(ctx context.Context, progress func(done int64)) (*VerifyRep
 		defer rowsConn.release()
 	}
 
+	var wg sync.WaitGroup
+	defer func() { cancel(); wg.Wait() }() // no pass outlives Verify
 	// SQLite's own structure check reads every page; it needs no snapshot
 	// shared with the others, so it runs on its own connection.
 	var qcProblem *Problem
-	var wg sync.WaitGroup
 	var qcErr error
-	wg.Add(1)
 	var fkProblems []Problem
-	go func() {
-		defer wg.Done()
-		qcProblem, fkProblems, qcErr = db.quickCheckPass(ctx)
-	}()
+	if parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := db.r.Conn(ctx)
+			if err != nil {
+				qcErr = err
+				return
+			}
+			defer c.Close()
+			qcProblem, fkProblems, qcErr = quickCheckPass(ctx, c)
+		}()
+	}
 
 	for _, trg := range []string{"journal_no_update", "journal_no_delete"} {
 		var n int
@@ -130,9 +159,7 @@ func (db *DB) Verify(ctx context.Context, progress func(done int64)) (*VerifyRep
 
 	// The table pass runs beside the journal pass.
 	var rowErr error
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	tablePass := func() {
 		for _, t := range idx.tables {
 			if err := scanTableRows(ctx, rowsConn.c, t, rep, &mu); err != nil {
 				rowErr = err
@@ -140,10 +167,23 @@ func (db *DB) Verify(ctx context.Context, progress func(done int64)) (*VerifyRep
 				return
 			}
 		}
-	}()
+	}
+	if parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tablePass()
+		}()
+	}
 	chainErr := verifyChain(ctx, main.c, rep, add, progress, idx)
 	if chainErr != nil {
 		cancel()
+	}
+	if !parallel && chainErr == nil {
+		tablePass()
+		if rowErr == nil {
+			qcProblem, fkProblems, qcErr = quickCheckPass(ctx, main.c)
+		}
 	}
 	wg.Wait()
 	for _, err := range []error{chainErr, rowErr, qcErr} {
@@ -175,6 +215,9 @@ func (db *DB) Verify(ctx context.Context, progress func(done int64)) (*VerifyRep
 	}
 	return rep, nil
 }
+
+// verifySlot admits one Verify at a time to the three-connection mode.
+var verifySlot = make(chan struct{}, 1)
 
 // verifyConn is a read connection inside one read transaction.
 type verifyConn struct{ c *sql.Conn }
@@ -233,12 +276,7 @@ func (db *DB) verifyConns(ctx context.Context) (main, rows *verifyConn, err erro
 // (references; Open checks them only after a migration) on their own read
 // connection. Neither needs the other passes' snapshot: a write keeps both
 // the structure and the references intact.
-func (db *DB) quickCheckPass(ctx context.Context) (*Problem, []Problem, error) {
-	c, err := db.r.Conn(ctx)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer c.Close()
+func quickCheckPass(ctx context.Context, c *sql.Conn) (*Problem, []Problem, error) {
 	// quick_check reads every page once: mapped, not a pread each.
 	if _, err := c.ExecContext(ctx, "PRAGMA mmap_size="+strconv.Itoa(verifyMmap)); err == nil {
 		defer c.ExecContext(context.Background(), "PRAGMA mmap_size=0")
@@ -252,7 +290,7 @@ func (db *DB) quickCheckPass(ctx context.Context) (*Problem, []Problem, error) {
 		qc = &Problem{Zh: "SQLite 文件结构损坏：" + ic, En: "SQLite file structure is damaged: " + ic}
 	}
 	var fks []Problem
-	err = verifyForeignKeys(ctx, c, func(p Problem) bool {
+	err := verifyForeignKeys(ctx, c, func(p Problem) bool {
 		fks = append(fks, p)
 		return len(fks) < maxProblems
 	})

@@ -218,3 +218,36 @@ func TestVerifyReceiptTestifiesToDeletedTail(t *testing.T) {
 		})
 	}
 }
+
+// Verifies at the same time on one store: one uses three connections, the
+// others one each (no Verify waits for a connection another one holds), and
+// all find the same.
+func TestVerifyConcurrentRunsAgree(t *testing.T) {
+	db, last, _ := syncedStore(t)
+	ctx := context.Background()
+	if _, err := db.w.ExecContext(ctx, "UPDATE lots SET hold_reason = '无' WHERE id = 1"); err != nil {
+		t.Fatal(err)
+	}
+	const n = 4
+	reps := make([]*VerifyReport, n)
+	errs := make([]error, n)
+	done := make(chan int, n)
+	for i := range n {
+		go func() {
+			reps[i], errs[i] = db.Verify(ctx, nil)
+			done <- i
+		}()
+	}
+	for range n {
+		<-done
+	}
+	for i := range n {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		r := reps[i]
+		if r.OK() || r.Problems[0].Seq != last || !strings.Contains(r.Problems[0].En, "differs from journal entry") || r.Entries != reps[0].Entries || r.Rows != reps[0].Rows {
+			t.Fatalf("run %d: %+v (run 0: %+v)", i, r, reps[0])
+		}
+	}
+}

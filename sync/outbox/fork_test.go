@@ -1,9 +1,11 @@
 package outbox_test
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"errors"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -138,6 +140,42 @@ func TestOutboxRestoredBackupIsStopped(t *testing.T) {
 	}
 	if n := heldTwice(t, srv); n != 0 {
 		t.Fatalf("%d sequence numbers held twice", n)
+	}
+
+	// By USB stick, from a copy that never asked the platform (restored
+	// offline): the platform refuses the package's second history too.
+	offline := filepath.Join(t.TempDir(), store.DefaultFile)
+	raw, err = sql.Open("sqlite", "file:"+backup+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec("VACUUM INTO ?", offline); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	off, err := store.Open(ctx, offline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer off.Close()
+	if err := off.SetPlatformAhead(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	cfg := store.SyncConfig{URL: url, Account: testAccount, Secret: testSecret} // the copy has no secret.key
+	var pkg bytes.Buffer
+	if _, err := outbox.ExportPackage(ctx, off, &pkg, cfg, 500); err != nil {
+		t.Fatal(err)
+	}
+	_, err = platform.UploadPackage(ctx, http.DefaultClient, url, &pkg)
+	if !errors.As(err, &pe) || pe.Code != platform.CodeHistoryFork {
+		t.Fatalf("forked package: %v", err)
+	}
+	if n, _ := srv.RecordCount(ctx); n != held {
+		t.Fatalf("platform holds %d records, had %d: part of the package's second history was stored", n, held)
+	}
+	// A copy that knows it is older does not even export.
+	if _, err := outbox.ExportPackage(ctx, old, &bytes.Buffer{}, cfg, 500); store.ErrorCode(err) != store.CodeConflict {
+		t.Fatalf("export from a store known to be older: %v", err)
 	}
 
 	// The newest store still syncs (the finding does not leak to it).

@@ -75,6 +75,10 @@ func runGUI(ctx context.Context, env *Env, args []string) (err error) {
 	fail := func(err error) error {
 		title, body := startFailureText(err, lang, storeDir, glog.Path())
 		glog.Printf("start failed: %v", err)
+		var ar *alreadyRunning
+		if errors.As(err, &ar) && ar.Other.PID != 0 && bringToFront(ar.Other.PID) {
+			glog.Printf("brought the open window of process %d to the front", ar.Other.PID)
+		}
 		showFailureDialog(title, body)
 		return &startFailure{err: err, title: title, body: body}
 	}

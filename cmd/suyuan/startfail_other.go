@@ -37,3 +37,6 @@ func showFailureDialog(title, body string) bool {
 // showGLFailure: no window can be made, so stderr (written by the caller)
 // and the log are where the message goes.
 func showGLFailure(title, body string) bool { return false }
+
+// bringToFront is not done here: window managers decide focus.
+func bringToFront(pid int) bool { return false }

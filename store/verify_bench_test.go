@@ -50,7 +50,6 @@ func benchStore(b *testing.B) *DB {
 	return db
 }
 
-
 // BenchmarkVerify measures suyuan verify on a generated history: quick_check,
 // the whole hash chain and every domain row compared with its journal entry.
 // cpu-s/op is the CPU time of all its goroutines: on a shared machine it

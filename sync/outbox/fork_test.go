@@ -224,45 +224,57 @@ func TestSimRefusesBrokenPrevHash(t *testing.T) {
 // "pending 0". Now the uploader refuses to go on from a cursor beyond the
 // head, and status says why.
 func TestOutboxRefusesCursorBeyondHead(t *testing.T) {
-	ctx := context.Background()
-	srv, url := startSim(t, sim.Faults{}, nil, nil)
-	dir := t.TempDir()
-	db := openSite(t, dir, url)
-	defer db.Close()
-	fill(t, db, 30, 0)
-	if _, err := outbox.New(db, client(t, url), fastOpts()).Once(ctx); err != nil {
-		t.Fatal(err)
+	cases := []struct {
+		name  string
+		write int    // entries written after the deletion
+		want  string // in the error
+	}{
+		{"nothing written since", 0, "upload cursor is at entry"},
+		{"a new entry under the deleted one's number", 1, "platform receipt"},
 	}
-	held, _ := srv.RecordCount(ctx)
-	// Behind the app's back, while it runs: the last entry is deleted.
-	raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, store.DefaultFile))
-	if err != nil {
-		t.Fatal(err)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := context.Background()
+			srv, url := startSim(t, sim.Faults{}, nil, nil)
+			dir := t.TempDir()
+			db := openSite(t, dir, url)
+			defer db.Close()
+			fill(t, db, 30, 0)
+			if _, err := outbox.New(db, client(t, url), fastOpts()).Once(ctx); err != nil {
+				t.Fatal(err)
+			}
+			held, _ := srv.RecordCount(ctx)
+			// Behind the app's back, while it runs: the last entry is deleted.
+			raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, store.DefaultFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range []string{"DROP TRIGGER journal_no_delete", "DELETE FROM journal WHERE seq = (SELECT max(seq) FROM journal)",
+				"CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END"} {
+				if _, err := raw.Exec(q); err != nil {
+					t.Fatal(q, err)
+				}
+			}
+			raw.Close()
+			fill(t, db, tc.write, 0)
+			sum, err := outbox.New(db, client(t, url), fastOpts()).Once(ctx)
+			if store.ErrorCode(err) != store.CodeCorrupt || sum.Attempts != 1 || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("%+v %v, want a refusal naming %q", sum, err, tc.want)
+			}
+			wantUserMessage(t, err, "未上传任何数据", "Nothing was uploaded")
+			if n, _ := srv.RecordCount(ctx); n != held {
+				t.Fatalf("platform holds %d records, had %d", n, held)
+			}
+			st, err := db.SyncStatus(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Problem == nil {
+				t.Fatalf("status shows no problem: %+v", st)
+			}
+			wantUserMessage(t, st.Problem, "suyuan verify", "suyuan verify")
+		})
 	}
-	for _, q := range []string{"DROP TRIGGER journal_no_delete", "DELETE FROM journal WHERE seq = (SELECT max(seq) FROM journal)",
-		"CREATE TRIGGER journal_no_delete BEFORE DELETE ON journal BEGIN SELECT RAISE(ABORT, 'journal is append-only'); END"} {
-		if _, err := raw.Exec(q); err != nil {
-			t.Fatal(q, err)
-		}
-	}
-	raw.Close()
-	fill(t, db, 1, 0) // takes the deleted entry's number
-	sum, err := outbox.New(db, client(t, url), fastOpts()).Once(ctx)
-	if store.ErrorCode(err) != store.CodeCorrupt || sum.Attempts != 1 || !strings.Contains(err.Error(), "platform receipt") {
-		t.Fatalf("entry under a settled number: %+v %v", sum, err)
-	}
-	wantUserMessage(t, err, "未上传任何数据", "Nothing was uploaded")
-	if n, _ := srv.RecordCount(ctx); n != held {
-		t.Fatalf("platform holds %d records, had %d", n, held)
-	}
-	st, err := db.SyncStatus(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st.Problem == nil {
-		t.Fatalf("status shows no problem: %+v", st)
-	}
-	wantUserMessage(t, st.Problem, "suyuan verify", "suyuan verify")
 }
 
 // Finding: an interrupted sync --once printed "still pending 0" while

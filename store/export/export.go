@@ -22,6 +22,7 @@
 package export
 
 import (
+	"archive/zip"
 	"context"
 	"database/sql"
 	"encoding/csv"
@@ -229,8 +230,13 @@ func (s *xlsxSheet) close() error {
 	if err := s.sw.Flush(); err != nil {
 		return err
 	}
-	_, err := s.f.WriteTo(s.w)
-	return err
+	// excelize's WriteTo builds the whole workbook in a bytes.Buffer first
+	// (37 MB for a million rows, and growing with the rows); its zip writer
+	// is pluggable, so the workbook is zipped straight into w instead and
+	// the buffer stays empty. Memory stays flat: the stream writer's own
+	// 16 MB buffer, then its temporary file.
+	s.f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return zip.NewWriter(s.w) })
+	return s.f.Write(io.Discard)
 }
 
 // Ext returns the file extension of a format.

@@ -2,6 +2,7 @@ package export
 
 import (
 	"bufio"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -30,11 +31,22 @@ func readErr(err error) error {
 	if errors.As(err, &se) {
 		return err
 	}
+	if isCancel(err) {
+		return cancelled(err, "")
+	}
 	if e := store.StorageError(err, ""); e != err {
 		return e
 	}
 	return errf(store.CodeStorage, err, "读取数据时出错，本次未导出任何内容。请重试；如果一直如此，请运行 suyuan verify 检查数据。",
 		"the store could not be read, so nothing was exported; try again, and if it keeps happening run suyuan verify")
+}
+
+func isCancel(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+func cancelled(err error, dir string) error {
+	return errf(store.CodeInvalid, err, "导出已取消，没有留下不完整的文件。需要时请重新导出。", "the export was cancelled and nothing was left half-written; export again when needed")
 }
 
 // tempFile is what the export writes into before renaming it into place.
@@ -56,6 +68,8 @@ func writeError(err error, dir string) error {
 		return err
 	}
 	switch {
+	case isCancel(err):
+		return cancelled(err, dir)
 	case errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT):
 		return errf(store.CodeDiskFull, err, "磁盘已满：文件夹 %s 所在磁盘没有足够空间，导出未完成，也没有留下不完整的文件。请清理该磁盘或换一个文件夹（U 盘）后重试。",
 			"the disk is full: there is not enough space for the export in %s; nothing was left half-written. Free some space or choose another folder (a USB stick) and try again", dir)

@@ -243,3 +243,20 @@ func TestWriteFailures(t *testing.T) {
 		t.Errorf("not replaced whole: %d bytes, result %d", len(data), res.Bytes)
 	}
 }
+
+// TestCancelledExportLeavesNothing: an export cancelled half-way (the user
+// closes the window) says so and leaves no file.
+func TestCancelledExportLeavesNothing(t *testing.T) {
+	b := bigStore(t, t.TempDir(), 20000)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	dir := t.TempDir()
+	_, err := ExportKind(ctx, b.db, "applications", filepath.Join(dir, "a.xlsx"), Options{Format: "xlsx", ProgressEvery: 5000,
+		Progress: func(p Progress) { cancel() }})
+	if !errors.Is(err, context.Canceled) || !strings.Contains(userMsg(err, "zh"), "导出已取消") {
+		t.Fatalf("%v / %s", err, userMsg(err, "zh"))
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("left %s", ents[0].Name())
+	}
+}

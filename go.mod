@@ -3,9 +3,9 @@ module suyuan
 go 1.26.0
 
 require (
+	codeberg.org/go-pdf/fpdf v0.12.0
 	fyne.io/fyne/v2 v2.7.1
 	github.com/creack/pty v1.1.24
-	github.com/go-pdf/fpdf v0.9.0
 	github.com/google/gousb v1.1.3
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	github.com/skip2/go-qrcode v0.0.0-20200617195104-da1b6568686e

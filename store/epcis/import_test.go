@@ -347,3 +347,46 @@ func TestImportStandardExample(t *testing.T) {
 		t.Errorf("lot %v %s", q, unit)
 	}
 }
+
+// Event IDs come from the journal: later records, and voids, leave the
+// IDs of earlier events as they were; holds fall in the day they were made.
+func TestEventIDsStableAndHoldDays(t *testing.T) {
+	s := newSite(t)
+	s.generate(t, 20)
+	ctx := context.Background()
+	_, before := exportJSON(t, s.db, Options{})
+	var lotID int64
+	s.db.Reader().QueryRow("SELECT id FROM lots WHERE source = 'harvest' AND hold = 0 ORDER BY id LIMIT 1").Scan(&lotID)
+	sh, err := s.db.Ship(ctx, s.admin, store.ShipInput{LotID: lotID, BuyerName: "新平县某超市", BuyerType: "market", Quantity: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.VoidShipment(ctx, s.admin, sh.ID, "数量录错"); err != nil {
+		t.Fatal(err)
+	}
+	_, after := exportJSON(t, s.db, Options{})
+	ids := map[string]bool{}
+	for _, ev := range after.EPCISBody.EventList {
+		ids[ev.EventID] = true
+	}
+	for _, ev := range before.EPCISBody.EventList {
+		if !ids[ev.EventID] {
+			t.Errorf("event %s (%s) gone after a new record", ev.EventID, ev.BizStep)
+		}
+	}
+	if len(after.EPCISBody.EventList) != len(before.EPCISBody.EventList)+1 {
+		t.Errorf("%d events after one more shipment, had %d", len(after.EPCISBody.EventList), len(before.EPCISBody.EventList))
+	}
+	// The hold and the disposal were recorded at the store clock's day.
+	day := testStart.In(siteZone)
+	_, d := exportJSON(t, s.db, Options{From: day, To: day})
+	holds := 0
+	for _, ev := range d.EPCISBody.EventList {
+		if ev.BizStep == "holding" {
+			holds++
+		}
+	}
+	if want := count(t, s.db, "SELECT count(*) FROM journal WHERE kind IN ('lots.hold','lots.release')"); holds != want || holds == 0 {
+		t.Errorf("%d holding events on %s, want %d", holds, day.Format(time.DateOnly), want)
+	}
+}

@@ -74,7 +74,7 @@ const verifyMmap = 1 << 30
 // at its default is not a change). The slots take about 40 bytes per
 // record (the heap peaked at 77 MB verifying a 1M-entry store); nothing else
 // grows with the file. progress, if not
-// nil, is called with the entries checked so far (from another goroutine).
+// nil, is called with the entries checked so far, on the calling goroutine.
 func (db *DB) Verify(ctx context.Context, progress func(done int64)) (*VerifyReport, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

@@ -388,7 +388,11 @@ type HomeReading struct {
 // is the Go rule's, the same as everywhere else.
 func (db *DB) pendingPositives(ctx context.Context, limit int) ([]HomeReading, int, error) {
 	rs, err := queryList(ctx, db, "SELECT "+readingCols+` FROM readings WHERE status = 'pending'
-		AND (NOT (control_delta_a IS NULL OR sample_delta_a IS NULL) OR rate IS NULL OR rate >= 49)
+		AND CASE
+			WHEN control_delta_a IS NOT NULL AND sample_delta_a IS NOT NULL
+				THEN control_delta_a > 0 AND (control_delta_a - sample_delta_a) * 100 >= 49 * control_delta_a
+			WHEN rate IS NOT NULL THEN rate >= 49
+			ELSE result != '' END
 		ORDER BY tested_at DESC, id DESC`, nil, scanReading)
 	if err != nil {
 		return nil, 0, fmt.Errorf("pending positive readings: %w", err)

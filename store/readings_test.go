@@ -274,3 +274,24 @@ func TestBindTestDateRule(t *testing.T) {
 		t.Fatalf("journal entry %+v", last)
 	}
 }
+
+// BenchmarkPendingPositives: Home's list of pending positives with 5000
+// readings waiting, one in ten positive.
+func BenchmarkPendingPositives(b *testing.B) {
+	s := newD2Site(b)
+	rs := d2Readings(5000)
+	for i := range rs {
+		if i%10 == 0 {
+			rs[i].SampleDeltaA = d2f(0.1)
+		}
+	}
+	if _, _, err := s.db.ImportReadings(s.ctx, d2Tech, rs); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, n, err := s.db.pendingPositives(s.ctx, homeListLimit); err != nil || n != 500 {
+			b.Fatal(n, err)
+		}
+	}
+}

@@ -47,7 +47,7 @@ func TestEveryKindExports(t *testing.T) {
 	ctx := context.Background()
 	db := demoStore(t)
 	// The demo fills every kind but these.
-	empty := map[string]bool{"certifications": true, "readings": true, "voids": false}
+	empty := map[string]bool{"certifications": true, "readings": true, "external-tests": true}
 	for _, k := range Kinds() {
 		for _, lang := range []string{"zh", "en"} {
 			text := exportString(t, db, k.ID, Options{Lang: lang})
@@ -323,5 +323,23 @@ func rewriteZip(t *testing.T, src, dst string, edit func(string, []byte) (string
 	zw.Close()
 	if err := os.WriteFile(dst, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestExternalTests: a test of another producer's sample (no lot of this
+// site) is exported in external-tests, not lost.
+func TestExternalTests(t *testing.T) {
+	ctx := context.Background()
+	b := bigStore(t, t.TempDir(), 0)
+	if _, err := b.db.RecordInspection(ctx, b.admin, store.InspectionInput{ExternalEntity: "新平某某家庭农场", ExternalCode: "XPZL02-20261105-0003-K", Kind: "lab",
+		TestedAt: time.Date(2026, 11, 5, 10, 0, 0, 0, time.UTC), Item: "毒死蜱", Verdict: "positive"}); err != nil {
+		t.Fatal(err)
+	}
+	text := exportString(t, b.db, "external-tests", Options{Location: time.UTC})
+	if !strings.Contains(text, "新平某某家庭农场,XPZL02-20261105-0003-K,实验室检测,2026-11-05 10:00:00") || !strings.Contains(text, ",阳性,") {
+		t.Errorf("external test missing:\n%s", text)
+	}
+	if n := len(readCSV(t, exportString(t, b.db, "inspections", Options{}))); n != 1 {
+		t.Errorf("the inspections template got %d rows for a test without a lot", n-1)
 	}
 }

@@ -109,21 +109,23 @@ func ce(zh, en, expr string, w map[string]word) column {
 func cb(zh, en, expr string) column { return column{zh: zh, en: en, expr: expr, typ: colBool} }
 
 var (
-	yesNo     = ws("1", "是", "yes", "0", "否", "no")
-	scales    = ws("enterprise", "企业", "enterprise", "cooperative", "农民专业合作社", "cooperative", "family_farm", "家庭农场", "family farm", "individual", "个体", "individual")
-	entTypes  = ws("production", "生产", "production", "operation", "经营", "operation", "both", "生产经营", "production and operation")
-	certKinds = ws("green", "绿色食品", "green food", "organic", "有机农产品", "organic", "gi", "农产品地理标志", "geographical indication", "pollution_free", "无公害农产品", "pollution-free")
-	lotSource = ws("harvest", "采收", "harvest", "transform", "加工/包装", "transformation", "receipt", "收货", "receipt")
-	trKinds   = ws("processing", "加工", "processing", "packing", "包装", "packing", "merge", "合并", "merge", "split", "分装", "split")
-	rdStatus  = ws("pending", "待绑定", "pending", "bound", "已绑定", "bound", "discarded", "已舍弃", "discarded")
-	verdicts  = ws("negative", "阴性", "negative", "positive", "阳性", "positive", "invalid", "无效", "invalid")
-	certStyle = ws("1", "样式一", "style 1", "2", "样式二", "style 2")
-	jobKinds  = ws("trace", "追溯标签", "trace label", "voucher", "入市追溯凭证", "market voucher", "cert1", "合格证（样式一）", "certificate (style 1)", "cert2", "合格证（样式二）", "certificate (style 2)")
-	jobStatus = ws("open", "进行中", "open", "done", "已完成", "done", "failed", "失败", "failed", "cancelled", "已取消", "cancelled")
-	dispMeth  = ws("destroy", "销毁", "destroy", "return", "退回", "return", "downgrade", "降级使用", "downgrade", "other", "其他", "other")
-	roles     = ws("admin", "管理员", "administrator", "recorder", "记录员", "record-keeper", "packer", "包装员", "packer", "technician", "检测员", "technician")
-	actions   = ws("void", "作废", "void", "correct", "更正", "correction")
-	tables    = ws("entity", "主体信息", "site profile", "certifications", "三品一标认证", "certifications", "bases", "基地", "bases", "plots", "地块", "plots",
+	yesNo       = ws("1", "是", "yes", "0", "否", "no")
+	scales      = ws("enterprise", "企业", "enterprise", "cooperative", "农民专业合作社", "cooperative", "family_farm", "家庭农场", "family farm", "individual", "个体", "individual")
+	entTypes    = ws("production", "生产", "production", "operation", "经营", "operation", "both", "生产经营", "production and operation")
+	certKinds   = ws("green", "绿色食品", "green food", "organic", "有机农产品", "organic", "gi", "农产品地理标志", "geographical indication", "pollution_free", "无公害农产品", "pollution-free")
+	lotSource   = ws("harvest", "采收", "harvest", "transform", "加工/包装", "transformation", "receipt", "收货", "receipt")
+	trKinds     = ws("processing", "加工", "processing", "packing", "包装", "packing", "merge", "合并", "merge", "split", "分装", "split")
+	rdStatus    = ws("pending", "待绑定", "pending", "bound", "已绑定", "bound", "discarded", "已舍弃", "discarded")
+	inspKinds   = ws("rapid", "快检", "rapid", "lab", "实验室检测", "lab")
+	inspSources = ws("serial", "仪器", "analyzer", "manual", "手工录入", "manual", "import", "文件导入", "import")
+	verdicts    = ws("negative", "阴性", "negative", "positive", "阳性", "positive", "invalid", "无效", "invalid")
+	certStyle   = ws("1", "样式一", "style 1", "2", "样式二", "style 2")
+	jobKinds    = ws("trace", "追溯标签", "trace label", "voucher", "入市追溯凭证", "market voucher", "cert1", "合格证（样式一）", "certificate (style 1)", "cert2", "合格证（样式二）", "certificate (style 2)")
+	jobStatus   = ws("open", "进行中", "open", "done", "已完成", "done", "failed", "失败", "failed", "cancelled", "已取消", "cancelled")
+	dispMeth    = ws("destroy", "销毁", "destroy", "return", "退回", "return", "downgrade", "降级使用", "downgrade", "other", "其他", "other")
+	roles       = ws("admin", "管理员", "administrator", "recorder", "记录员", "record-keeper", "packer", "包装员", "packer", "technician", "检测员", "technician")
+	actions     = ws("void", "作废", "void", "correct", "更正", "correction")
+	tables      = ws("entity", "主体信息", "site profile", "certifications", "三品一标认证", "certifications", "bases", "基地", "bases", "plots", "地块", "plots",
 		"env_tests", "产地环境检测", "environment tests", "attachments", "附件", "attachments", "products", "产品", "products", "materials", "投入品", "materials",
 		"purchases", "投入品采购", "purchases", "applications", "用药施肥", "applications", "transformations", "加工包装", "transformations", "lots", "批次", "lots",
 		"transformation_inputs", "加工投入", "transformation inputs", "inspections", "检测", "inspections", "disposals", "处置", "disposals", "shipments", "销售", "shipments",
@@ -253,6 +255,20 @@ var kinds = []Kind{
 		with(func(k *Kind) {
 			k.ts, k.base, k.plot, k.product, k.lot = "i.tested_at", "p.base_id", "l.plot_id", "l.product_id", "i.lot_id"
 		}),
+	// Tests of samples from other producers (testing-station mode): no lot
+	// of this site, so not in the inspections template.
+	{ID: "external-tests", Zh: "送检样品检测", En: "external tests",
+		from: "inspections i", where: "i.lot_id IS NULL", order: "i.tested_at, i.id", ts: "i.tested_at",
+		cols: []column{
+			c("送检主体", "entity", "i.external_entity"), c("来源追溯码", "source code", "i.external_code"), ce("检测类型", "kind", "i.kind", inspKinds),
+			ct(colTime, "检测时间", "tested at", "i.tested_at"), c("样品编号", "sample no", "i.sample_no"), c("样品名称", "sample name", "i.sample_name"),
+			c("检测项目", "item", "i.item"), c("检测方法", "method", "i.method"), c("检测依据", "basis", "i.basis"),
+			cn("对照ΔA", "control dA", "i.control_delta_a"), cn("样品ΔA", "sample dA", "i.sample_delta_a"), cn("抑制率(%)", "rate (%)", "i.rate"),
+			cn("检测值", "value", "i.value"), c("检测值单位", "value unit", "i.unit"), cn("限量", "limit", "i.limit_value"),
+			ce("结果", "verdict", "i.verdict", verdicts), c("仪器", "instrument", "i.instrument"), c("仪器序列号", "instrument serial", "i.instrument_serial"),
+			c("试剂批号", "reagent lot", "i.reagent_lot"), c("检测人", "operator", "i.operator"), ce("来源", "source", "i.source", inspSources),
+			cb("已作废", "void", "i.voided"),
+		}},
 	{ID: "readings", Zh: "仪器读数", En: "readings",
 		from:  "readings r LEFT JOIN inspections i ON i.id = r.inspection_id LEFT JOIN lots l ON l.id = i.lot_id",
 		order: "r.tested_at, r.id", ts: "r.tested_at", product: "l.product_id", lot: "i.lot_id",

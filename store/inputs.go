@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"suyuan/store/rules"
@@ -224,8 +225,50 @@ func checkApplication(ctx context.Context, tx *Tx, in ApplicationInput, list *ru
 		material: func(id int64) (Material, error) {
 			return tx.material(ctx, id)
 		},
-		pesticide: list.Check,
+		pesticide: memoCheck(list),
 	}.check(in, allowRetired)
+}
+
+// checkKey is what a pesticide list check depends on besides the list.
+type checkKey struct {
+	ings, category, crop, toxicity string
+	day                            int64
+}
+
+// checkMemo remembers a list's answers: Check is a pure function of the
+// list (which callers must not modify) and its arguments, and a site asks
+// it the same few questions all day (the same products on the same crops).
+type checkMemo struct {
+	mu sync.Mutex
+	m  map[checkKey]error
+}
+
+// maxCheckMemo bounds one list's memo; a full memo starts over.
+const maxCheckMemo = 4096
+
+var checkMemos sync.Map // *rules.PesticideList -> *checkMemo
+
+// memoCheck is list.Check with its answers remembered per list.
+func memoCheck(list *rules.PesticideList) func(ings []string, crop rules.CropInfo, toxicity string, on time.Time) error {
+	v, _ := checkMemos.LoadOrStore(list, &checkMemo{})
+	memo := v.(*checkMemo)
+	return func(ings []string, crop rules.CropInfo, toxicity string, on time.Time) error {
+		k := checkKey{strings.Join(ings, "\x00"), crop.Category, crop.Crop, toxicity, on.Unix()}
+		memo.mu.Lock()
+		err, ok := memo.m[k]
+		memo.mu.Unlock()
+		if ok {
+			return err
+		}
+		err = list.Check(ings, crop, toxicity, on)
+		memo.mu.Lock()
+		if memo.m == nil || len(memo.m) >= maxCheckMemo {
+			memo.m = map[checkKey]error{}
+		}
+		memo.m[k] = err
+		memo.mu.Unlock()
+		return err
+	}
 }
 
 // applicationRules is checkApplication with its lookups supplied: the one
@@ -277,9 +320,8 @@ func (r applicationRules) check(in ApplicationInput, allowRetired bool) (plotRow
 }
 
 // memoRules are applicationRules for many rows at once: each plot and
-// material is read once, and the pesticide list is consulted once per
-// distinct (material, crop category, crop, date) — the list check is a pure
-// function of those, and of the list, which is fixed for the call.
+// material is read once per call (in its transaction or snapshot), and the
+// pesticide list check is remembered (memoCheck).
 func memoRules(today time.Time, list *rules.PesticideList,
 	plot func(id int64) (plotRow, error), material func(id int64) (Material, error)) applicationRules {
 	type res[T any] struct {
@@ -288,11 +330,6 @@ func memoRules(today time.Time, list *rules.PesticideList,
 	}
 	plots := map[int64]res[plotRow]{}
 	mats := map[int64]res[Material]{}
-	type pkey struct {
-		ings, category, crop, toxicity string
-		day                            int64
-	}
-	checks := map[pkey]error{}
 	return applicationRules{
 		today: today,
 		plot: func(id int64) (plotRow, error) {
@@ -311,15 +348,7 @@ func memoRules(today time.Time, list *rules.PesticideList,
 			}
 			return r.v, r.err
 		},
-		pesticide: func(ings []string, crop rules.CropInfo, toxicity string, on time.Time) error {
-			k := pkey{strings.Join(ings, "\x00"), crop.Category, crop.Crop, toxicity, on.Unix()}
-			err, ok := checks[k]
-			if !ok {
-				err = list.Check(ings, crop, toxicity, on)
-				checks[k] = err
-			}
-			return err
-		},
+		pesticide: memoCheck(list),
 	}
 }
 

@@ -227,3 +227,49 @@ func stripID(t testing.TB, p []byte) []byte {
 	j := bytes.IndexByte(p[i:], ',')
 	return append(append([]byte{}, p[:i]...), p[i+j:]...)
 }
+
+// TestMemoCheckAnswersLikeCheck: the remembered pesticide check gives the
+// list's own answer, asked once or many times, and a replaced list is asked
+// afresh (SetPesticideList takes effect at once).
+func TestMemoCheckAnswersLikeCheck(t *testing.T) {
+	f := newSite(t)
+	omethoate := f.pesticideBannedSince("氧乐果乳油", "中等毒", 14, "氧乐果")
+	list := f.db.PesticideList()
+	check := memoCheck(list)
+	cases := []struct {
+		ings     []string
+		crop     rules.CropInfo
+		toxicity string
+		day      string
+	}{
+		{[]string{"阿维菌素"}, rules.CropInfo{Category: "瓜果", Crop: "柑橘"}, "低毒", "2026-11-20"},
+		{[]string{"氧乐果"}, rules.CropInfo{Category: "瓜果", Crop: "柑橘"}, "中等毒", "2026-07-01"},
+		{[]string{"氧乐果"}, rules.CropInfo{Category: "粮食", Crop: "水稻"}, "中等毒", "2026-05-01"},
+		{[]string{"磷化铝"}, rules.CropInfo{Category: "茶叶", Crop: "茶树"}, "高毒", "2026-11-20"},
+		{[]string{"乐果"}, rules.CropInfo{Category: "瓜果"}, "中等毒", "2019-07-31"},
+	}
+	for round := 0; round < 3; round++ {
+		for _, tc := range cases {
+			want := list.Check(tc.ings, tc.crop, tc.toxicity, day(t, tc.day))
+			got := check(tc.ings, tc.crop, tc.toxicity, day(t, tc.day))
+			if (want == nil) != (got == nil) || (want != nil && userMessage(want, "en") != userMessage(got, "en")) {
+				t.Fatalf("%v on %v: memo %v, list %v", tc.ings, tc.crop, got, want)
+			}
+		}
+	}
+	// Without the ban, 氧乐果 on 柑橘 after 2026-06-01 passes: the new list is asked.
+	l := rules.DefaultList()
+	kept := l.Rules[:0]
+	for _, r := range l.Rules {
+		if r.Ingredient != "氧乐果" {
+			kept = append(kept, r)
+		}
+	}
+	l.Rules = kept
+	if err := f.db.SetPesticideList(l); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.apply(fxRecorder, "2026-07-01", f.citrus, omethoate); err != nil {
+		t.Fatalf("replaced list not used: %v", err)
+	}
+}

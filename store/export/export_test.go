@@ -343,3 +343,21 @@ func TestExternalTests(t *testing.T) {
 		t.Errorf("the inspections template got %d rows for a test without a lot", n-1)
 	}
 }
+
+// TestReadings: an analyzer reading is exported with its status in words
+// and its raw frame, and a negative rate stays a number.
+func TestReadings(t *testing.T) {
+	ctx := context.Background()
+	b := bigStore(t, t.TempDir(), 0)
+	rate := -3.5
+	if _, _, err := b.db.ImportReadings(ctx, b.admin, []store.ReadingInput{{Instrument: "LZ-4000T", SerialNo: "SN1", RecordNo: "7",
+		TestedAt: time.Date(2026, 11, 5, 2, 0, 0, 0, time.UTC), Channel: 2, SampleNo: "S1", Rate: &rate, Result: "合格", Raw: "AA55 0102"}}); err != nil {
+		t.Fatal(err)
+	}
+	text := exportString(t, b.db, "readings", Options{Location: time.FixedZone("CST", 8*3600)})
+	for _, want := range []string{"LZ-4000T,,SN1,7,2026-11-05 10:00:00,2,S1", ",-3.5,", ",待绑定,", "AA55 0102"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("readings lack %q:\n%s", want, text)
+		}
+	}
+}

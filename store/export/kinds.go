@@ -279,6 +279,7 @@ var kinds = []Kind{
 			cn("样品ΔA", "sample dA", "r.sample_delta_a"), cn("抑制率(%)", "rate (%)", "r.rate"), cn("检测值", "value", "r.value"), c("检测值单位", "value unit", "r.unit"),
 			c("仪器结果", "instrument result", "r.result"), cb("可疑", "suspect", "r.suspect"), ce("状态", "status", "r.status", rdStatus),
 			c("绑定批次", "bound lot", "coalesce(l.code, '')"), ce("检测结论", "verdict", "coalesce(i.verdict, '')", verdicts),
+			c("原始数据", "raw", "r.raw"),
 		}},
 	{ID: "certificates", Zh: "合格证", En: "certificates",
 		from: "certificates x JOIN lots l ON l.id = x.lot_id LEFT JOIN plots p ON p.id = l.plot_id", order: "x.issued_on, x.id",

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -14,6 +16,7 @@ import (
 
 func init() {
 	register(command{Name: "epcis export", Summary: "write the records as a GS1 EPCIS 2.0 JSON-LD document (validated against GS1's schema)", Run: runEPCISExport})
+	register(command{Name: "epcis gs1", Summary: "show or set the GS1 company prefix and product GTINs (EPCIS and Digital Link identifiers)", Run: runEPCISGS1})
 	register(command{Name: "epcis import", Summary: "import an upstream partner's EPCIS 2.0 document as receipts (the same file twice adds nothing)", Run: runEPCISImport})
 }
 
@@ -147,4 +150,76 @@ func findProduct(ctx context.Context, db *store.DB, s string) (int64, error) {
 		}
 	}
 	return 0, cliError(fmt.Sprintf("找不到名为“%s”的产品，请核对名称或改用产品编号。", s), fmt.Sprintf("there is no product named %q; check the name or give the product id", s))
+}
+
+func runEPCISGS1(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags("epcis gs1", env)
+	prefix := fs.String("prefix", "", "the site's GS1 company prefix (6-12 digits; \"\" clears it)")
+	product := fs.String("product", "", "product (id or exact name) whose GTIN --gtin sets")
+	gtin := fs.String("gtin", "", "the product's GTIN-8/12/13/14 (\"\" clears it)")
+	args, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if len(args) != 0 || set["gtin"] != set["product"] {
+		return cliError("用法：suyuan epcis gs1 [--prefix 厂商识别代码] [--product 产品 --gtin 商品条码]", "usage: suyuan epcis gs1 [--prefix PREFIX] [--product PRODUCT --gtin GTIN]")
+	}
+	if len(set) > 0 {
+		db, actor, err := openAs(ctx, env)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if set["prefix"] {
+			if err := epcis.SetGS1Prefix(ctx, db, actor, *prefix); err != nil {
+				return err
+			}
+		}
+		if set["gtin"] {
+			id, err := findProduct(ctx, db, *product)
+			if err != nil {
+				return err
+			}
+			if err := epcis.SetGTIN(ctx, db, actor, id, *gtin); err != nil {
+				return err
+			}
+		}
+		return printGS1(ctx, env, db)
+	}
+	if _, err := os.Stat(env.storePath()); err != nil {
+		return cliError("找不到数据文件 "+env.storePath()+"。", "no store file at "+env.storePath())
+	}
+	db, err := store.Open(ctx, env.storePath(), store.ReadOnly())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return printGS1(ctx, env, db)
+}
+
+func printGS1(ctx context.Context, env *Env, db *store.DB) error {
+	g, err := epcis.ReadGS1(ctx, db)
+	if err != nil {
+		return err
+	}
+	if g.Prefix == "" {
+		fmt.Fprintln(env.Stdout, tr(env, "GS1厂商识别代码：未设置（EPCIS标识使用标签上的追溯网址）", "GS1 company prefix: not set (EPCIS identifiers are the labels' trace URLs)"))
+	} else {
+		fmt.Fprintf(env.Stdout, tr(env, "GS1厂商识别代码：%s\n", "GS1 company prefix: %s\n"), g.Prefix)
+	}
+	ids := make([]int64, 0, len(g.GTINs))
+	for id := range g.GTINs {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		name := "#" + strconv.FormatInt(id, 10)
+		if p, err := db.GetProduct(ctx, id); err == nil {
+			name += " " + p.Name
+		}
+		fmt.Fprintf(env.Stdout, tr(env, "产品 %s：GTIN %s\n", "product %s: GTIN %s\n"), name, g.GTINs[id])
+	}
+	return nil
 }

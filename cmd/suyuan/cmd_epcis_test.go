@@ -119,6 +119,31 @@ func TestEPCISExportImportCLI(t *testing.T) {
 		t.Fatalf("%d receipts after the second import", n)
 	}
 
+	// With a GS1 prefix and a GTIN, the received lots go out as Digital Link URIs.
+	if code, out, _ := cli(t, down, "", "epcis", "gs1"); code != 0 || !strings.Contains(out, "未设置") {
+		t.Fatalf("gs1 show: %d %q", code, out)
+	}
+	if code, _, errs := cli(t, down, "", "--user", "admin", "epcis", "gs1", "--prefix", "69O1234"); code == 0 || !strings.Contains(errs, "6到12位数字") {
+		t.Fatalf("bad prefix: %d %q", code, errs)
+	}
+	if code, _, errs := cli(t, down, "", "--user", "admin", "epcis", "gs1", "--prefix", "6901234"); code != 0 {
+		t.Fatalf("prefix: %d %q", code, errs)
+	}
+	if code, _, errs := cli(t, down, "", "--user", "admin", "--lang", "en", "epcis", "gs1", "--product", "收购冰糖橙", "--gtin", "6901234567893"); code == 0 || !strings.Contains(errs, "check digit") {
+		t.Fatalf("bad gtin: %d %q", code, errs)
+	}
+	if code, _, errs := cli(t, down, "", "--user", "admin", "epcis", "gs1", "--product", "收购冰糖橙", "--gtin", "6901235000008"); code == 0 || !strings.Contains(errs, "6901234") {
+		t.Fatalf("gtin of another prefix: %d %q", code, errs)
+	}
+	code, out, errs = cli(t, down, "", "--user", "admin", "epcis", "gs1", "--product", "收购冰糖橙", "--gtin", "6901234567892")
+	if code != 0 || !strings.Contains(out, "GTIN 06901234567892") {
+		t.Fatalf("gtin: %d %q %q", code, out, errs)
+	}
+	code, out, errs = cli(t, down, "", "epcis", "export")
+	if code != 0 || !strings.Contains(out, `"https://id.gs1.org/01/06901234567892/10/PDSG01-`) || epcis.Validate([]byte(out)) != nil {
+		t.Fatalf("export with GTIN: %d %q", code, errs)
+	}
+
 	// A file that fails the schema is refused in words, nothing saved.
 	broken := strings.Replace(string(data), `"bizStep": "shipping"`, `"bizStep": "发货"`, 1)
 	bad := writeFile(t, filepath.Join(t.TempDir(), "bad.jsonld"), []byte(broken))

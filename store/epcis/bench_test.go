@@ -51,3 +51,32 @@ func BenchmarkValidate(b *testing.B) {
 	}
 	b.ReportMetric(float64(events)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
 }
+
+// BenchmarkImport imports the shipments of the 1000-lot store's export (500
+// receipts, one batch: the time the write lock is held) into a fresh store.
+func BenchmarkImport(b *testing.B) {
+	up := newSite(b)
+	up.generate(b, 1000)
+	ctx := context.Background()
+	d, err := Export(ctx, up.db, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := d.JSON()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var received int
+	for b.Loop() {
+		b.StopTimer()
+		s := newSite(b)
+		b.StartTimer()
+		res, err := Import(ctx, s.db, s.admin, data, ImportOptions{ProductID: s.received.ID})
+		if err != nil {
+			b.Fatal(err)
+		}
+		received = res.Received
+	}
+	b.ReportMetric(float64(received), "receipts/op")
+	b.ReportMetric(float64(received)*float64(b.N)/b.Elapsed().Seconds(), "receipts/s")
+}

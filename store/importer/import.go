@@ -127,6 +127,9 @@ func Import(ctx context.Context, db *store.DB, actor store.Actor, name string, d
 			return writeSteps(ctx, db, actor, spec, steps, errs, &created, res)
 		})
 	}
+	if testHookWritten != nil {
+		testHookWritten()
+	}
 	if err != nil {
 		var re *RowErrors
 		if errors.As(err, &re) {
@@ -179,8 +182,8 @@ type step struct {
 }
 
 // testHookInBatch, when set (tests), runs first thing inside the write
-// transaction.
-var testHookInBatch func()
+// transaction; testHookWritten right after it has ended.
+var testHookInBatch, testHookWritten func()
 
 // bulkApplications returns the inputs of steps when every step is an
 // application row, else nil.

@@ -2,6 +2,7 @@ package analyzer
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -102,10 +103,30 @@ func (*tl310) Serial() SerialParams {
 }
 func (*tl310) NewDeframer() Deframer { return &DayuanDeframer{} }
 
-// tl310Index returns (total, index) of a record frame.
-func tl310Index(f Frame) (int, int) {
-	b := dyData(f)
-	return int(binary.LittleEndian.Uint16(b[1:])), int(binary.LittleEndian.Uint16(b[3:]))
+// tl310Total returns the total records in memory a record frame carries
+// (data bytes 1-2; the vendor software counts record frames against it).
+func tl310Total(f Frame) int { return int(binary.LittleEndian.Uint16(dyData(f)[1:])) }
+
+// tl310Content is the part of a record's data that identifies it: channel,
+// standard, time, rate and conclusion (data bytes 5-12 and 17-19), the
+// fields devices.md §6.2 lists and the vendor parser reads. The index
+// (data bytes 3-4) is not among them: the vendor parser reads it but never
+// uses it, and devices.md does not list it; the vendor software identifies
+// a record by its value and time.
+func tl310Content(data []byte) []byte {
+	return append(append([]byte(nil), data[5:13]...), data[17:20]...)
+}
+
+// TL310RecordNo is the record identity the driver reports: the channel and
+// a fingerprint of the record's content (tl310Content), with "#n" for the
+// n-th record of identical content in one reply (n ≥ 2).
+func TL310RecordNo(data []byte, occurrence int) string {
+	sum := sha256.Sum256(tl310Content(data))
+	s := fmt.Sprintf("%d-%x", data[5], sum[:4])
+	if occurrence > 1 {
+		s += fmt.Sprintf("#%d", occurrence)
+	}
+	return s
 }
 
 func isTL310Record(f Frame) bool { return len(f.Raw) >= 6 && len(dyData(f)) == tl310RecordDataLen }
@@ -124,19 +145,18 @@ func (d *tl310) Decode(f Frame) ([]Reading, error) {
 		}
 		return nil, nil // comm-test reply or another control frame
 	}
-	r, _ := d.decodeRecord(f)
+	r, _ := d.decodeRecord(f, 1)
 	return []Reading{r}, nil
 }
 
-// decodeRecord decodes a record frame and reports whether its time fields
-// were valid.
-func (d *tl310) decodeRecord(f Frame) (Reading, bool) {
+// decodeRecord decodes a record frame, the occurrence-th of its content in
+// its reply, and reports whether its time fields were valid.
+func (d *tl310) decodeRecord(f Frame, occurrence int) (Reading, bool) {
 	b := dyData(f)
-	_, idx := tl310Index(f)
 	at, okTime := mkTime(int(b[7])+2000, int(b[8]), int(b[9]), int(b[10]), int(b[11]), int(b[12]), d.o.Location)
 	r := Reading{
 		Instrument: d.Name(), Model: d.model, SerialNo: d.o.SerialNo,
-		RecordNo: fmt.Sprint(idx), TestedAt: at, Channel: int(b[5]),
+		RecordNo: TL310RecordNo(b, occurrence), TestedAt: at, Channel: int(b[5]),
 		Item: TL310Item(b[6]), Unit: "%", Suspect: !okTime, Raw: f.Raw,
 	}
 	// Signed: 7FFE/7FFF as "no value" only make sense at the top of an
@@ -178,8 +198,8 @@ func (d *tl310) Run(ctx context.Context, c *Conn, deliver func(Reading) error) e
 	from := time.Date(d.o.From.Year(), d.o.From.Month(), d.o.From.Day(), 0, 0, 0, 0, d.o.Location)
 	to := time.Date(d.o.To.Year(), d.o.To.Month(), d.o.To.Day(), 0, 0, 0, 0, d.o.Location).AddDate(0, 0, 1)
 
-	got := map[int]bool{} // indexes 1..count seen (delivered or out of range)
-	count := -1           // unknown until the first record arrives
+	got := map[string]bool{} // records seen (delivered or out of range), by content and order
+	count := -1              // unknown until the first record arrives
 	silent := 0
 	start := c.Stats()
 	for pass := 0; pass < d.o.MaxPasses; pass++ {
@@ -192,7 +212,12 @@ func (d *tl310) Run(ctx context.Context, c *Conn, deliver func(Reading) error) e
 			return err
 		}
 		sawRecord := false
-		for count < 0 || len(got) < count {
+		occ := map[string]int{}
+		// more: more records arrived than the total announced, so the
+		// total cannot say when the instrument is done: read on until it
+		// falls silent.
+		more := false
+		for count < 0 || len(got) < count || more {
 			f, err := c.Next(ctx, d.o.Timeout)
 			if errors.Is(err, device.ErrTimeout) {
 				break // silence: records lost on the wire, or none at all
@@ -205,28 +230,28 @@ func (d *tl310) Run(ctx context.Context, c *Conn, deliver func(Reading) error) e
 				continue
 			}
 			sawRecord = true
-			total, idx := tl310Index(f)
-			if total > count {
+			if total := tl310Total(f); total > count {
 				count = total
 			}
-			if got[idx] {
+			content := string(tl310Content(dyData(f)))
+			occ[content]++
+			id := fmt.Sprintf("%x#%d", content, occ[content])
+			if got[id] {
 				continue
 			}
-			if idx > count {
-				count = idx // a total below its own index: trust the index
+			if len(got)+1 > count {
+				more = true
 			}
-			r, okTime := d.decodeRecord(f)
+			r, okTime := d.decodeRecord(f, occ[content])
 			if !okTime || (!r.TestedAt.Before(from) && r.TestedAt.Before(to)) {
 				if err := deliver(r); err != nil {
 					return err
 				}
 			}
-			if idx >= 1 {
-				got[idx] = true
-			}
+			got[id] = true
 		}
 		if count >= 0 && len(got) >= count {
-			return nil
+			return nil // (with more, the pass also ran until silence)
 		}
 		if !sawRecord && count < 0 {
 			after := c.Stats()

@@ -313,3 +313,64 @@ func TestLZ4000TMissingRecords(t *testing.T) {
 		}
 	}
 }
+
+// TestTL310IndexNotRelied: the TL-310 index bytes (data bytes 3-4) are not
+// in devices.md's field list and the vendor parser never uses them; an
+// instrument leaving them zero, or repeating one value, still has every
+// record imported once, with the same identities.
+func TestTL310IndexNotRelied(t *testing.T) {
+	loc := time.FixedZone("CST", 8*3600)
+	recs := loadHexLines(t, "dayuan-tl310-records.hex")
+	var keys map[string]bool
+	for _, idx := range [][2]byte{{0, 0}, {7, 0}, {0xFF, 0xFF}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		master, slave, err := serial.OpenPTY()
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			var df DayuanDeframer
+			buf := make([]byte, 256)
+			for ctx.Err() == nil {
+				n, err := master.Read(buf)
+				if err != nil {
+					time.Sleep(10 * time.Millisecond)
+					continue
+				}
+				for _, f := range df.Feed(buf[:n]) {
+					switch f.Raw[1] {
+					case TL310CmdTest:
+						master.Write(loadHex(t, "dayuan-tl310-commtest-reply.hex"))
+					case TL310CmdRead:
+						for _, r := range recs {
+							r = append([]byte(nil), r...)
+							r[7], r[8] = idx[0], idx[1]
+							master.Write(reCRC(r))
+						}
+					}
+				}
+			}
+		}()
+		d, _ := New("tl310", Options{Location: loc, Timeout: 2 * time.Second, From: time.Date(2024, 4, 1, 0, 0, 0, 0, loc), To: time.Date(2024, 5, 31, 0, 0, 0, 0, loc)})
+		port, err := serial.Open(ctx, serial.Config{Path: slave, Baud: d.Serial().Baud})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		_, err = Session(ctx, port, d, func(r Reading) error { got[r.Key()] = true; return nil })
+		port.Close()
+		cancel()
+		master.Close()
+		if err != nil || len(got) != 3 {
+			t.Fatalf("index %02X %02X: %d readings, %v", idx[0], idx[1], len(got), err)
+		}
+		if keys != nil {
+			for k := range got {
+				if !keys[k] {
+					t.Errorf("index %02X %02X: identity %q changed", idx[0], idx[1], k)
+				}
+			}
+		}
+		keys = got
+	}
+}

@@ -293,20 +293,13 @@ func (in *instrument) tl310(ctx context.Context) error {
 				err = in.send(analyzer.DayuanFrame(analyzer.TL310CmdTestReply, []byte{0xFF, 0x02, 0x10, 0x10}), flipCRC, "")
 			case analyzer.TL310CmdRead:
 				for i, r := range in.o.Readings {
-					rec := analyzer.TL310Record{Total: n, Index: i + 1, Channel: byte(r.Channel), Standard: tl310Standard(r.Item),
-						At: r.TestedAt, Absorbance: uint16(300 + i), Rate10: analyzer.TL310RateNA}
-					if r.Rate != nil {
-						rec.Rate10 = int16(math.Round(*r.Rate * 10))
-					}
-					switch r.Result {
-					case "合格":
-						rec.Conclusion = 0x02
-					case "超标":
-						rec.Conclusion = 0x01
-					}
-					d := analyzer.TL310RecordData(rec)
-					// Bytes the vendor parser never reads.
+					d := analyzer.TL310RecordData(tl310Record(r, n, i))
+					// Bytes devices.md does not define and the driver must not
+					// rely on: the address, the index (read by the vendor
+					// parser but never used), the unknown bytes and the
+					// absorbance (scale unknown).
 					in.undef(d[0:1])
+					in.undef(d[3:5])
 					in.undef(d[13:17])
 					in.undef(d[20:21])
 					if err = in.send(analyzer.DayuanFrame(analyzer.TL310CmdRecord, d), flipCRC, ""); err != nil {
@@ -319,6 +312,22 @@ func (in *instrument) tl310(ctx context.Context) error {
 			}
 		}
 	}
+}
+
+// tl310Record is reading r as the i-th of n records in memory.
+func tl310Record(r analyzer.Reading, n, i int) analyzer.TL310Record {
+	rec := analyzer.TL310Record{Total: n, Index: i + 1, Channel: byte(r.Channel), Standard: tl310Standard(r.Item),
+		At: r.TestedAt, Absorbance: uint16(300 + i), Rate10: analyzer.TL310RateNA}
+	if r.Rate != nil {
+		rec.Rate10 = int16(math.Round(*r.Rate * 10))
+	}
+	switch r.Result {
+	case "合格":
+		rec.Conclusion = 0x02
+	case "超标":
+		rec.Conclusion = 0x01
+	}
+	return rec
 }
 
 // tl310Standard is the standard byte whose item name is item.
@@ -546,6 +555,7 @@ func Generate(driverName string, n int, seed int64, p *analyzer.Profile) ([]anal
 			}
 			out = append(out, r)
 		}
+		Renumber("tl310", out)
 	case "taiyang":
 		rec := 0
 		for len(out) < n {
@@ -587,10 +597,21 @@ func Generate(driverName string, n int, seed int64, p *analyzer.Profile) ([]anal
 
 // Renumber sets RecordNo as driverName's decoder derives it from what the
 // simulator sends, after a test changed a generated reading's content.
-// LZ-4000T: from the record's defined content and, for identical records
-// of one day, their order (analyzer.DayuanRecordNo); other drivers carry
-// the record number on the wire and are left alone.
+// LZ-4000T and TL-310: from the record's defined content and, for
+// identical records of one reply, their order (analyzer.DayuanRecordNo,
+// analyzer.TL310RecordNo); other drivers carry the record number on the
+// wire and are left alone.
 func Renumber(driverName string, rs []analyzer.Reading) {
+	if driverName == "tl310" {
+		occ := map[string]int{}
+		for i := range rs {
+			d := analyzer.TL310RecordData(tl310Record(rs[i], 0, 0))
+			k := string(d[5:13]) + string(d[17:20])
+			occ[k]++
+			rs[i].RecordNo = analyzer.TL310RecordNo(d, occ[k])
+		}
+		return
+	}
 	if driverName != "lz4000t" {
 		return
 	}

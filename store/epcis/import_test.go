@@ -281,9 +281,12 @@ func TestImportRefusals(t *testing.T) {
 		{"schema", mutate(func(e []any) { ev(e, 1)["bizStep"] = "收货" }), ImportOptions{Supplier: "某合作社"}, "", []string{"/epcisBody/eventList/1/bizStep", "收货"}},
 		{"not json", []byte(`{"type":`), ImportOptions{}, store.CodeInvalid, []string{"not valid JSON"}},
 		{"no supplier", ex, ImportOptions{}, "", []string{"event 1", "/epcisBody/eventList/0", "supplier"}},
-		{"future day", mutate(func(e []any) {
-			ev(e, 0)["eventTime"], ev(e, 0)["eventTimeZoneOffset"] = "2027-04-04T10:00:00+08:00", "+08:00"
-		}), ImportOptions{Supplier: "某合作社"}, store.CodeInvalid, []string{"event 1", "2027-04-04"}},
+		// Event 1 is fine and is written first; event 2's future day is
+		// refused by the store, and event 1's receipts must go too.
+		{"future day after a good event", mutate(func(e []any) {
+			ev(e, 1)["bizStep"], ev(e, 1)["disposition"] = "shipping", "in_transit"
+			ev(e, 1)["eventTime"], ev(e, 1)["eventTimeZoneOffset"] = "2027-04-04T10:00:00+08:00", "+08:00"
+		}), ImportOptions{Supplier: "某合作社"}, store.CodeInvalid, []string{"event 2", "2027-04-04"}},
 		{"unknown uom", mutate(func(e []any) {
 			ev(e, 0)["quantityList"] = []any{map[string]any{"epcClass": "urn:epc:class:lgtin:4012345.012345.998877", "quantity": 3, "uom": "MTR"}}
 		}), ImportOptions{Supplier: "某合作社"}, "", []string{"MTR", "event 1"}},

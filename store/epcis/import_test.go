@@ -393,3 +393,33 @@ func TestEventIDsStableAndHoldDays(t *testing.T) {
 		t.Errorf("%d holding events on %s, want %d", holds, day.Format(time.DateOnly), want)
 	}
 }
+
+// Two imports of the same document at once (two PCs, one store): the keys
+// are read under the write lock, so the receipts land once.
+func TestImportConcurrentOnce(t *testing.T) {
+	doc, items := partnerDoc(t)
+	s := newSite(t)
+	ctx := context.Background()
+	errs := make(chan error, 2)
+	results := make(chan ImportResult, 2)
+	for range 2 {
+		go func() {
+			r, err := Import(ctx, s.db, s.admin, doc, ImportOptions{ProductID: s.received.ID})
+			results <- r
+			errs <- err
+		}()
+	}
+	got := 0
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		got += (<-results).Received
+	}
+	if got != items {
+		t.Errorf("the two imports added %d receipts together, want %d", got, items)
+	}
+	if n := count(t, s.db, "SELECT count(*) FROM receipts"); n != items {
+		t.Errorf("%d receipts, want %d", n, items)
+	}
+}

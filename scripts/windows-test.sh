@@ -64,6 +64,8 @@ trap cleanup EXIT
 
 fail() {
 	echo "windows-test: FAILED: $STEP${1:+: $1}" >&2
+	# A test binary's failures, wherever they are in its output.
+	grep -h -A12 -E -- '^ *--- FAIL|^panic:' "$WORK/out" >&2 2>/dev/null || true
 	for f in "$WORK/out" "$WORK/err"; do
 		[ -s "$f" ] && { echo "--- ${f##*/}:" >&2; tail -n 40 "$f" >&2; }
 	done
@@ -203,6 +205,19 @@ start_xvfb() {
 	export DISPLAY=":$DISP"
 }
 
+# gui_lock: one GUI run at a time per prefix, each with a wineserver of its
+# own. Wine starts its desktop process (explorer.exe /desktop) for the
+# display of the first window of a wineserver session; a session left from
+# another display (another run, or someone else's wine in this prefix) makes
+# window creation fail ("Failed to create helper window"). Console
+# programs (the tests and the CLI above) do not start it.
+gui_lock() {
+	exec 9>"$WINEPREFIX/.suyuan-gui.lock"
+	flock 9
+	timeout 60 wineserver -w 2>/dev/null ||
+		echo "windows-test: note: another Wine session keeps $WINEPREFIX busy; windows may open on its display" >&2
+}
+
 # colours FILE.png: number of distinct colours.
 colours() { pngtopnm "$1" | ppmhist -noheader | wc -l; }
 
@@ -212,6 +227,7 @@ gui_tour() {
 	local out=$1
 	shift
 	local want=("$@") last=${*: -1}
+	gui_lock
 	start_xvfb
 	xwdtopnm "$WORK/fb/Xvfb_screen0" 2>/dev/null | pnmtopng >"$WORK/empty.png"
 	mkdir -p "$out"
@@ -274,10 +290,12 @@ startup() {
 	mkdir -p "$WINEPREFIX/drive_c/$WINROOT"
 	local d="C:\\$WINROOT\\bench"
 	run "demo store for the bench" bash -c 'SUYUAN_NEW_PASSWORD=bench-pw-1 "$1" "$2" --data "$3" init && "$1" "$2" --data "$3" demo' _ "$WINE" "$ROOT/dist/suyuan-cli.exe" "$d"
+	gui_lock
 	start_xvfb
 	# A running wineserver, as Windows itself is running when a user starts
-	# the app: each launch then measures the process, not Wine's boot.
-	wineserver -p 2>/dev/null || true # already running is fine
+	# the app: each launch then measures the process, not Wine's boot. It
+	# stays up for 30 s after the last run.
+	wineserver -p30
 	"$WINE" "$WORK/barewindow.exe" >/dev/null 2>&1 & # warm the prefix once
 	local w=$!
 	sleep 8
@@ -287,7 +305,6 @@ startup() {
 	local m=("$WORK/startupbench" measure -fb "$WORK/fb/Xvfb_screen0" -runs "$runs" -timeout 120s -log "$WORK/apps.log")
 	"${m[@]}" -label wine-bare -- "$WINE" "$WORK/barewindow.exe"
 	"${m[@]}" -label wine-app+demo -- "$WINE" "$ROOT/dist/suyuan.exe" --data "$d" gui
-	wineserver -k || true
 }
 
 case "$MODE" in

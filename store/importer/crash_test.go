@@ -54,6 +54,7 @@ func TestImportCrashChild(t *testing.T) {
 		os.Exit(3)
 	}
 	admin := store.Actor{UserID: id, Username: "admin", Role: store.RoleAdmin}
+	fmt.Println("READY")
 	out := bufio.NewWriter(os.Stdout)
 	for i := start; ; i++ {
 		res, err := Import(context.Background(), db, admin, fmt.Sprintf("crash-%d.csv", i), crashFile(i), Options{})
@@ -66,6 +67,26 @@ func TestImportCrashChild(t *testing.T) {
 		out.Flush()
 	}
 }
+
+// readyWriter collects the child's stdout and closes ready at its "READY"
+// line (printed once the store is open). The buffer is a field, not
+// embedded: an embedded bytes.Buffer's ReadFrom would bypass Write.
+type readyWriter struct {
+	buf   bytes.Buffer
+	ready chan struct{}
+	seen  bool
+}
+
+func (w *readyWriter) Write(p []byte) (int, error) {
+	n, err := w.buf.Write(p)
+	if !w.seen && bytes.Contains(w.buf.Bytes(), []byte("READY\n")) {
+		w.seen = true
+		close(w.ready)
+	}
+	return n, err
+}
+
+func (w *readyWriter) String() string { return w.buf.String() }
 
 // TestImportSurvivesSIGKILL kills a child process with SIGKILL at random
 // moments while it imports a sequence of files, eight times, and then checks
@@ -86,10 +107,18 @@ func TestImportSurvivesSIGKILL(t *testing.T) {
 		cmd := exec.Command(os.Args[0], "-test.run=^TestImportCrashChild$", "-test.v=false")
 		cmd.Env = append(os.Environ(), "SUYUAN_IMPORT_CRASH_DB="+path, "SUYUAN_IMPORT_CRASH_START="+strconv.Itoa(next),
 			fmt.Sprintf("SUYUAN_IMPORT_CRASH_OFFSET=%dh", round+1))
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		stdout := &readyWriter{ready: make(chan struct{})}
+		var stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = stdout, &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
+		}
+		// The random moment counts from the child's open store, not from
+		// exec: starting a process takes seconds under Wine or a virus
+		// scanner on a loaded machine, and the kill must fall among imports.
+		select {
+		case <-stdout.ready:
+		case <-time.After(60 * time.Second):
 		}
 		time.Sleep(time.Duration(150+rnd.IntN(450)) * time.Millisecond)
 		sigErr := cmd.Process.Signal(syscall.SIGKILL)

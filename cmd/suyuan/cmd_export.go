@@ -197,5 +197,26 @@ func runExportVerify(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stdout, tr(env, "导出包 %s 校验通过：%d 个文件共 %d 行，与清单一致（主体 %s，导出于 %s，日志序号 %d，哈希 %s）。\n",
 		"the export archive %s verifies: %d files, %d rows, as the manifest says (site %s, exported %s, journal seq %d, hash %s).\n"),
 		args[0], len(m.Files), m.Rows(), m.SiteCode, m.ExportedAt, m.JournalSeq, m.JournalHash)
+	// With the site's store at hand, tie the archive to its journal.
+	if _, err := os.Stat(env.storePath()); err != nil {
+		return nil
+	}
+	db, err := store.Open(ctx, env.storePath(), store.ReadOnly())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	site := ""
+	if e, err := db.GetEntity(ctx); err == nil {
+		site = e.SiteCode
+	}
+	if site != m.SiteCode {
+		fmt.Fprintf(env.Stdout, tr(env, "该导出包来自主体 %s，本数据目录是 %s：未与本站日志核对。\n", "the archive is from site %s and this data folder is %s: not compared with this journal.\n"), m.SiteCode, site)
+		return nil
+	}
+	if err := export.CheckJournal(ctx, db, m); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, tr(env, "与本站日志一致：第 %d 条日志的哈希相同，导出包反映的是本站当时的全部记录。\n", "it matches this store's journal: entry %d has the same hash, so the archive shows this store's records as they were then.\n"), m.JournalSeq)
 	return nil
 }

@@ -11,10 +11,12 @@ import (
 )
 
 // demoData makes a data folder holding the citrus demo store.
-func demoData(t *testing.T) string {
+func demoData(t *testing.T) string { t.Helper(); return demoDataSeed(t, "1") }
+
+func demoDataSeed(t *testing.T, seed string) string {
 	t.Helper()
 	dir := t.TempDir()
-	if code, _, errs := cli(t, dir, "", "demo"); code != 0 {
+	if code, _, errs := cli(t, dir, "", "demo", "--seed", seed); code != 0 {
 		t.Fatalf("demo: %s", errs)
 	}
 	return dir
@@ -114,8 +116,18 @@ func TestExportAllVerifyAndProgress(t *testing.T) {
 	if !strings.Contains(errs, "用药施肥：已导出 5 行") {
 		t.Errorf("no progress on stderr: %q", errs)
 	}
-	if code, stdout, errs := cli(t, data, "", "export", "verify", zipPath); code != 0 || !strings.Contains(stdout, "校验通过") {
+	if code, stdout, errs := cli(t, data, "", "export", "verify", zipPath); code != 0 || !strings.Contains(stdout, "校验通过") || !strings.Contains(stdout, "与本站日志一致") {
 		t.Fatalf("verify: exit %d %s %s", code, stdout, errs)
+	}
+	// Another store of the same site (a different history): the archive
+	// verifies by itself but does not match that journal.
+	other := demoDataSeed(t, "2")
+	if code, stdout, errs := cli(t, other, "", "export", "verify", zipPath); code != 1 || !strings.Contains(stdout, "校验通过") || !strings.Contains(errs, "另一份历史不同的数据") {
+		t.Errorf("verify against another history: exit %d %s %s", code, stdout, errs)
+	}
+	// No store in the data folder: the archive alone is checked.
+	if code, stdout, _ := cli(t, t.TempDir(), "", "export", "verify", zipPath); code != 0 || strings.Contains(stdout, "本站日志") {
+		t.Errorf("verify without a store: exit %d %s", code, stdout)
 	}
 	// One byte of one file changed: verify names it and fails.
 	zr, err := zip.OpenReader(zipPath)

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -247,4 +248,29 @@ func countRows(name string, data []byte) (int, error) {
 		n++
 	}
 	return max(n-1, 0), nil
+}
+
+// CheckJournal ties an archive to a store: the journal entry at the
+// manifest's head seq must exist in db with the manifest's hash, which
+// commits to the whole history up to it. It fails when the archive was
+// exported from a different history (another store, or a restored copy
+// that went another way) or from a later state than db holds.
+func CheckJournal(ctx context.Context, db *store.DB, m Manifest) error {
+	if m.JournalSeq == 0 {
+		return nil
+	}
+	var h string
+	err := db.Reader().QueryRowContext(ctx, "SELECT hash FROM journal WHERE seq = ?", m.JournalSeq).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) {
+		return errf(store.CodeConflict, nil, "导出包记录的日志序号 %d 在本站数据中不存在：它导出自更新的数据或另一份数据，请用导出它的那份数据核对。",
+			"the archive's journal seq %d is not in this store: it was exported from a later state or from another store; check it against the store it came from", m.JournalSeq)
+	}
+	if err != nil {
+		return readErr(err)
+	}
+	if h != m.JournalHash {
+		return errf(store.CodeConflict, nil, "导出包的日志序号 %d 的哈希（%.12s…）与本站数据（%.12s…）不同：它导出自另一份历史不同的数据，不能证明与本站记录一致。",
+			"the archive's hash at journal seq %d (%.12s…) differs from this store's (%.12s…): it was exported from a store with another history and does not match these records", m.JournalSeq, m.JournalHash, h)
+	}
+	return nil
 }

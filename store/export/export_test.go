@@ -361,3 +361,30 @@ func TestReadings(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckJournal: an archive matches the store it came from, also after
+// later writes, and not another store (a different history, or a seq the
+// store does not have).
+func TestCheckJournal(t *testing.T) {
+	ctx := context.Background()
+	b := bigStore(t, t.TempDir(), 5)
+	path := filepath.Join(t.TempDir(), "a.zip")
+	m, err := ExportArchive(ctx, b.db, path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.db.AddBase(ctx, b.admin, store.Base{Name: "后来的基地"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckJournal(ctx, b.db, m); err != nil {
+		t.Fatalf("the archive does not match its own store: %v", err)
+	}
+	other := bigStore(t, t.TempDir(), 5) // same site, same steps, other timestamps
+	if err := CheckJournal(ctx, other.db, m); store.ErrorCode(err) != store.CodeConflict || !strings.Contains(userMsg(err, "en"), "another history") {
+		t.Errorf("another store's history: %v", err)
+	}
+	m.JournalSeq += 1000
+	if err := CheckJournal(ctx, b.db, m); store.ErrorCode(err) != store.CodeConflict || !strings.Contains(userMsg(err, "zh"), "不存在") {
+		t.Errorf("a seq the store does not have: %v", err)
+	}
+}

@@ -17,7 +17,10 @@
 //     (plot by base + name, material by name or registration number, lot by
 //     trace code, product by name); every problem is collected, one per
 //     row and column;
-//  3. all rows are written in ONE store transaction (store.DB.Batch): each
+//  3. all rows are written in ONE store transaction: applications through
+//     store.DB.CheckApplications (every rule, on a read snapshot, before the
+//     write lock) and store.DB.AddApplications (the rules again, in the
+//     transaction, and a bulk write); other kinds through store.DB.Batch: each
 //     row goes through the same store function the GUI uses, so every rule
 //     (banned pesticides, PHI, dates, permissions) runs; a row the store
 //     refuses is reported with the rule's message and the whole file is

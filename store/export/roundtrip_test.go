@@ -59,15 +59,16 @@ func exportString(t testing.TB, db *store.DB, kind string, opt Options) string {
 var roundTripKinds = []string{"bases", "plots", "products", "materials", "purchases", "applications", "env-tests", "harvests", "receipts", "inspections", "shipments"}
 
 // TestRoundTripThroughImporter exports every template kind of a demo store
-// (CSV and XLSX), imports the files into an empty store with the importer,
+// (CSV and XLSX, Chinese and English headers and words), imports the files into an empty store with the importer,
 // and compares: the new store's export of each kind is the same, byte for
 // byte, so the records are the same.
 func TestRoundTripThroughImporter(t *testing.T) {
 	ctx := context.Background()
 	src := demoStore(t)
 	labelToxicityWorkaround(t, src)
-	for _, format := range []string{"csv", "xlsx"} {
-		t.Run(format, func(t *testing.T) {
+	for _, run := range []struct{ format, lang string }{{"csv", "zh"}, {"xlsx", "zh"}, {"csv", "en"}, {"xlsx", "en"}} {
+		format := run.format
+		t.Run(format+"-"+run.lang, func(t *testing.T) {
 			dst := openAt(t, filepath.Join(t.TempDir(), "suyuan.db"))
 			u, err := dst.CreateUser(ctx, store.Actor{}, store.NewUser{Username: "admin", Role: store.RoleAdmin, Password: "admin-pass"})
 			if err != nil {
@@ -85,7 +86,7 @@ func TestRoundTripThroughImporter(t *testing.T) {
 			dir := t.TempDir()
 			for _, kind := range roundTripKinds {
 				path := filepath.Join(dir, kind+Ext(format))
-				res, err := ExportKind(ctx, src, kind, path, Options{Format: format})
+				res, err := ExportKind(ctx, src, kind, path, Options{Format: format, Lang: run.lang})
 				if err != nil {
 					t.Fatal(err)
 				}

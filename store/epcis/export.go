@@ -332,8 +332,8 @@ func (e *exporter) receipts() error {
 		ev := e.base("ObjectEvent", "receipt", j, day)
 		ev.Action, ev.BizStep, ev.Disposition = "OBSERVE", "receiving", "in_progress"
 		ev.QuantityList = []Quantity{e.qty(code, product, qv, unit)}
-		ev.BizLocation = &Ref{ID: e.self}
 		ev.ReadPoint = &Ref{ID: e.x.site()}
+		ev.BizLocation = &Ref{ID: e.x.site()}
 		ev.SourceList = []Source{{Type: "owning_party", Source: e.x.party(supCode, sup)}}
 		ev.DestinationList = []Destination{{Type: "owning_party", Destination: e.self}}
 		ev.Ext["suyuan:upstreamCode"] = up

@@ -164,7 +164,15 @@ func storageError(err error, dir string) error {
 // hold such an error: the CLI's and the GUI's last-resort message. An error
 // that already carries a message, or is of another kind, is returned
 // unchanged.
-func StorageError(err error, dir string) error { return storageError(err, dir) }
+func StorageError(err error, dir string) error {
+	// An error with its own message (an analyzer unplugged mid-import ends
+	// in a serial EIO, which is not a disk error) keeps it.
+	var um interface{ UserMessage(string) string }
+	if errors.As(err, &um) {
+		return err
+	}
+	return storageError(err, dir)
+}
 
 // readOnlyError says the store's folder cannot be written at all.
 func readOnlyError(err error, dir string) *Error {

@@ -232,3 +232,20 @@ func TestExportEventShapes(t *testing.T) {
 		}
 	}
 }
+
+func TestExportWithoutSiteProfile(t *testing.T) {
+	db := openStore(t)
+	_, err := Export(context.Background(), db, Options{})
+	var um interface{ UserMessage(string) string }
+	if store.ErrorCode(err) != store.CodeInvalid || !errors.As(err, &um) || !strings.Contains(um.UserMessage("zh"), "主体信息") {
+		t.Fatalf("export of an empty store: %v", err)
+	}
+}
+
+func TestExportUnknownLot(t *testing.T) {
+	s := newSite(t)
+	_, err := Export(context.Background(), s.db, Options{LotCode: "XPJS01-261128-0001-Q"})
+	if !store.IsNotFound(err) {
+		t.Fatalf("unknown lot: %v", err)
+	}
+}

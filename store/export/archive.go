@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -150,7 +151,7 @@ func VerifyArchive(path string) (Manifest, error) {
 			"the export archive %s has no manifest.json: it is not a complete Suyuan export; export again", path)
 	}
 	var m Manifest
-	data, err := readEntry(mf)
+	data, err := readEntry(mf, 16<<20)
 	if err == nil {
 		err = json.Unmarshal(data, &m)
 	}
@@ -165,24 +166,12 @@ func VerifyArchive(path string) (Manifest, error) {
 		if !ok {
 			return m, mismatch(path, fi.Name, "清单中列出的文件不在导出包中", "the file listed in the manifest is missing")
 		}
-		data, err := readEntry(ent)
-		if err != nil {
+		if err := checkEntry(ent, fi); err != nil {
+			var e *store.Error
+			if errors.As(err, &e) {
+				return m, mismatch(path, fi.Name, "%[1]s", "%[2]s", e.Zh, e.En)
+			}
 			return m, mismatch(path, fi.Name, "无法读取（%v）", "cannot be read (%v)", err)
-		}
-		c := newCounter(io.Discard)
-		c.Write(data)
-		if sum := c.sum(); sum != fi.SHA256 {
-			return m, mismatch(path, fi.Name, "SHA-256 为 %s，清单记录为 %s", "its SHA-256 is %s, the manifest says %s", sum, fi.SHA256)
-		}
-		if int64(len(data)) != fi.Bytes {
-			return m, mismatch(path, fi.Name, "大小为 %d 字节，清单记录为 %d", "it has %d bytes, the manifest says %d", len(data), fi.Bytes)
-		}
-		n, err := countRows(fi.Name, data)
-		if err != nil {
-			return m, mismatch(path, fi.Name, "无法读取表格（%v）", "the sheet cannot be read (%v)", err)
-		}
-		if n != fi.Rows {
-			return m, mismatch(path, fi.Name, "有 %d 行记录，清单记录为 %d 行", "it has %d rows, the manifest says %d", n, fi.Rows)
 		}
 	}
 	var extra []string
@@ -198,42 +187,97 @@ func VerifyArchive(path string) (Manifest, error) {
 	return m, nil
 }
 
-func readEntry(f *zip.File) ([]byte, error) {
+// readEntry reads an entry of at most limit bytes (an archive may come
+// from anywhere: a forged size must not exhaust memory).
+func readEntry(f *zip.File, limit int64) ([]byte, error) {
 	rc, err := f.Open()
 	if err != nil {
 		return nil, err
 	}
 	defer rc.Close()
-	return io.ReadAll(rc)
+	data, err := io.ReadAll(io.LimitReader(rc, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, errf(store.CodeCorrupt, nil, "文件大于 %d 字节", "the file is larger than %d bytes", limit)
+	}
+	return data, nil
 }
 
-// countRows counts the data rows (without the header) of an exported file.
-func countRows(name string, data []byte) (int, error) {
-	if len(name) > 5 && name[len(name)-5:] == ".xlsx" {
-		f, err := excelize.OpenReader(bytes.NewReader(data))
-		if err != nil {
-			return 0, err
-		}
-		defer f.Close()
-		sheets := f.GetSheetList()
-		if len(sheets) == 0 {
-			return 0, errors.New("no sheet")
-		}
-		rows, err := f.Rows(sheets[0])
-		if err != nil {
-			return 0, err
-		}
-		defer rows.Close()
-		n := 0
-		for rows.Next() {
-			n++
-		}
-		if err := rows.Error(); err != nil {
-			return 0, err
-		}
-		return max(n-1, 0), nil
+// checkEntry compares one file with its manifest line: its size (read no
+// further than the manifest says), SHA-256 and data rows. A CSV file is
+// read as a stream; an XLSX workbook is opened in memory (its size is
+// bounded by the manifest's, checked first).
+func checkEntry(ent *zip.File, fi FileInfo) error {
+	rc, err := ent.Open()
+	if err != nil {
+		return err
 	}
-	cr := csv.NewReader(bytes.NewReader(data))
+	defer rc.Close()
+	c := newCounter(io.Discard)
+	r := io.TeeReader(io.LimitReader(rc, fi.Bytes+1), c)
+	var n int
+	var rowErr error
+	if strings.HasSuffix(fi.Name, ".xlsx") {
+		data, err := io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		if int64(len(data)) == fi.Bytes && c.sum() == fi.SHA256 {
+			n, rowErr = countXLSX(data)
+		}
+	} else {
+		n, rowErr = countCSV(r)
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return err
+		}
+	}
+	switch {
+	case c.n > fi.Bytes:
+		return errf(store.CodeCorrupt, nil, "比清单记录的 %d 字节大", "it is larger than the %d bytes the manifest says", fi.Bytes)
+	case c.sum() != fi.SHA256:
+		return errf(store.CodeCorrupt, nil, "SHA-256 为 %s，清单记录为 %s", "its SHA-256 is %s, the manifest says %s", c.sum(), fi.SHA256)
+	case c.n != fi.Bytes:
+		return errf(store.CodeCorrupt, nil, "大小为 %d 字节，清单记录为 %d", "it has %d bytes, the manifest says %d", c.n, fi.Bytes)
+	case rowErr != nil:
+		return errf(store.CodeCorrupt, rowErr, "无法读取表格（%v）", "the sheet cannot be read (%v)", rowErr)
+	case n != fi.Rows:
+		return errf(store.CodeCorrupt, nil, "有 %d 行记录，清单记录为 %d 行", "it has %d rows, the manifest says %d", n, fi.Rows)
+	}
+	return nil
+}
+
+// countXLSX counts the data rows (without the header) of a workbook's
+// first sheet.
+func countXLSX(data []byte) (int, error) {
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	sheets := f.GetSheetList()
+	if len(sheets) == 0 {
+		return 0, errors.New("no sheet")
+	}
+	rows, err := f.Rows(sheets[0])
+	if err != nil {
+		return 0, err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		n++
+	}
+	if err := rows.Error(); err != nil {
+		return 0, err
+	}
+	return max(n-1, 0), nil
+}
+
+// countCSV counts the data rows (without the header) of a CSV stream.
+func countCSV(r io.Reader) (int, error) {
+	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
 	n := 0

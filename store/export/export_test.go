@@ -264,6 +264,12 @@ func TestArchiveVerify(t *testing.T) {
 			}
 			return n, d, true
 		}, "", "shipments.csv"},
+		{"grown file", func(n string, d []byte) (string, []byte, bool) {
+			if n == "users.csv" {
+				d = append(d, bytes.Repeat([]byte("x,y\r\n"), 1<<16)...)
+			}
+			return n, d, true
+		}, "", "users.csv：比清单记录的"},
 		{"missing file", func(n string, d []byte) (string, []byte, bool) { return n, d, n != "lots.csv" }, "", "lots.csv：清单中列出的文件不在导出包中"},
 		{"extra file", func(n string, d []byte) (string, []byte, bool) { return n, d, true }, "notes.txt", "notes.txt：文件不在清单中"},
 		{"manifest row count", func(n string, d []byte) (string, []byte, bool) {

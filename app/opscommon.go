@@ -30,6 +30,8 @@ func init() {
 	registerScreen(navItem{id: "testing", title: "nav.testing", can: anyPerm(store.PermInspect), build: buildTesting})
 	registerScreen(navItem{id: "sync", title: "nav.sync", can: everyone, build: buildSync})
 	registerScreen(navItem{id: "reports", title: "nav.reports", can: everyone, build: buildReports})
+	// Exporting only reads: every role may (app/exports.go).
+	registerScreen(navItem{id: "exports", title: "nav.exports", can: everyone, build: buildExports})
 }
 
 // findLot resolves what was scanned or typed to a lot. The text goes through

@@ -46,6 +46,8 @@ type reportsScreen struct {
 	traceText map[string]string
 	traceKids map[string][]string
 	traceMsg  *widget.Label
+	// traceExport opens Reports & exports for the traced lot.
+	traceExport *widget.Button
 
 	stats     []store.MonthStat
 	chartsBox *fyne.Container
@@ -223,7 +225,14 @@ func (rs *reportsScreen) buildTrace() fyne.CanvasObject {
 		func(id widget.TreeNodeID, _ bool, o fyne.CanvasObject) { o.(*widget.Label).SetText(rs.traceText[id]) })
 	go1 := widget.NewButton(tr("reports.traceGo"), func() { rs.trace(rs.traceScan.Text) })
 	go1.Importance = widget.HighImportance
-	top := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(rs.traceFull, go1), rs.traceScan), rs.traceMsg)
+	rs.traceExport = widget.NewButton(tr("exports.thisLot"), func() {
+		if rs.traceRes != nil && rs.traceRes.Root != nil {
+			rs.s.exportLot(rs.traceRes.Root.Lot.Code)
+		}
+	})
+	rs.traceExport.Disable()
+	top := container.NewVBox(container.NewBorder(nil, nil, nil, container.NewHBox(rs.traceFull, go1), rs.traceScan),
+		container.NewBorder(nil, nil, nil, rs.traceExport, rs.traceMsg))
 	return container.NewBorder(top, nil, nil, nil, rs.traceTree)
 }
 
@@ -240,6 +249,7 @@ func (rs *reportsScreen) trace(code string) {
 	res, err := s.d.Store.Trace(s.ctx, code, rs.traceFull.Checked)
 	if err != nil {
 		rs.traceMsg.SetText(userMessage(err))
+		rs.traceExport.Disable()
 		s.showError(err)
 		return
 	}
@@ -321,6 +331,7 @@ func (rs *reportsScreen) trace(code string) {
 	}
 	node("", res.Root)
 	rs.traceMsg.SetText(trf("reports.traceFound", "N", res.Lots))
+	rs.traceExport.Enable()
 	rs.traceTree.Refresh()
 	rs.traceTree.OpenAllBranches()
 }

@@ -49,6 +49,7 @@ func TestLayering(t *testing.T) {
 		{"suyuan/app/analyzerimport", []string{"fyne.io/"}, nil},
 		{"suyuan/app/printjob", []string{"fyne.io/"}, nil},
 		{"suyuan/app/scanhub", []string{"fyne.io/"}, nil},
+		{"suyuan/app/report", []string{"fyne.io/"}, nil},
 	}
 	only := map[string]string{ // third-party import -> the one package allowed to import it
 		"github.com/google/gousb": "suyuan/device/usb",

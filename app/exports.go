@@ -101,9 +101,11 @@ type exportAction struct {
 	// chosen kind); required are those that must be given.
 	filters  func(kind string) []string
 	required []string
-	name     func(j exportJob) string
-	preview  func(ctx context.Context, j exportJob) (exportPreview, error)
-	run      func(ctx context.Context, j exportJob) (exportResult, error)
+	// check refuses a job the action cannot make (nil: none).
+	check   func(j exportJob) error
+	name    func(j exportJob) string
+	preview func(ctx context.Context, j exportJob) (exportPreview, error)
+	run     func(ctx context.Context, j exportJob) (exportResult, error)
 }
 
 // exportActions is the screen's table of actions, in menu order.
@@ -113,8 +115,49 @@ var exportActions = []exportAction{
 	{id: "epcis", title: "exports.epcis", hint: "exports.epcisHint", formats: []string{"jsonld"},
 		filters: fixedFilters(fltDate, fltLot), name: epcisName, preview: epcisPreview, run: epcisRun},
 	{id: "records", title: "exports.records", hint: "exports.recordsHint", formats: []string{"pdf", "xlsx"},
-		filters: fixedFilters(fltDate, fltPlot, fltProduct), required: []string{fltDate},
+		filters: fixedFilters(fltDate, fltPlot, fltProduct), required: []string{fltDate}, check: onePlotOrProduct,
 		name: reportName("records"), preview: recordsPreview, run: recordsRun},
+	{id: "trace", title: "exports.trace", hint: "exports.traceHint", formats: []string{"pdf", "xlsx"},
+		filters: fixedFilters(fltLot), check: needLot,
+		name: reportName("trace"), preview: tracePreview, run: traceRun},
+	{id: "recall", title: "exports.recall", hint: "exports.recallHint", formats: []string{"pdf", "xlsx"},
+		filters: fixedFilters(fltLot, fltPlot, fltDate), check: lotOrPlot,
+		name: reportName("recall"), preview: recallPreview, run: recallRun},
+	{id: "bundle", title: "exports.bundle", hint: "exports.bundleHint", formats: []string{"zip"},
+		filters: fixedFilters(fltProduct, fltDate), required: []string{fltDate}, check: needProduct,
+		name: reportName("bundle"), preview: bundlePreview, run: bundleRun},
+}
+
+func onePlotOrProduct(j exportJob) error {
+	if (j.filter.Plot == "") == (j.filter.Product == "") {
+		return uiError("exports.plotOrProduct")
+	}
+	return nil
+}
+
+func needLot(j exportJob) error {
+	if j.filter.Lot == "" {
+		return uiError("exports.needLot")
+	}
+	return nil
+}
+
+func needProduct(j exportJob) error {
+	if j.filter.Product == "" {
+		return uiError("exports.needProduct")
+	}
+	return nil
+}
+
+// lotOrPlot: a recall is of one lot, or of a plot's harvests in a period.
+func lotOrPlot(j exportJob) error {
+	switch {
+	case (j.filter.Lot == "") == (j.filter.Plot == ""):
+		return uiError("exports.lotOrPlot")
+	case j.filter.Plot != "" && (j.from.IsZero() || j.to.IsZero()):
+		return uiError("exports.needDates")
+	}
+	return nil
 }
 
 // exportActionByID finds an action ("" and false when this build has none).
@@ -416,6 +459,93 @@ func recordsPreview(ctx context.Context, j exportJob) (exportPreview, error) {
 	summary := trf("exports.recordsSummary", "Title", b.Header.Title, "Scope", b.Scope, "From", b.From, "To", b.To,
 		"Apps", len(b.Applications), "Purchases", len(b.Purchases), "Harvests", len(b.Harvests), "Tests", len(b.Tests))
 	return pdfPreview(ctx, j, summary, b.PDF)
+}
+
+// --- the lot trace report, the recall answer, the certification bundle ---
+
+func traceRun(ctx context.Context, j exportJob) (exportResult, error) {
+	r, err := report.Trace(ctx, j.db, report.TraceQuery{Lot: j.filter.Lot, Lang: j.lang, Now: j.now})
+	if err != nil {
+		return exportResult{}, err
+	}
+	return writeReport(ctx, j, r.PDF, r.XLSX, len(r.Events))
+}
+
+func tracePreview(ctx context.Context, j exportJob) (exportPreview, error) {
+	r, err := report.Trace(ctx, j.db, report.TraceQuery{Lot: j.filter.Lot, Lang: j.lang, Now: j.now})
+	if err != nil {
+		return exportPreview{}, err
+	}
+	summary := trf("exports.traceSummary", "Title", r.Header.Title, "Lot", j.filter.Lot, "Lots", len(r.Lots),
+		"Transforms", len(r.Transforms), "Events", len(r.Events))
+	return pdfPreview(ctx, j, summary, r.PDF)
+}
+
+func (j exportJob) recallQuery() report.RecallQuery {
+	q := report.RecallQuery{Lot: j.filter.Lot, Lang: j.lang, Now: j.now}
+	if q.Lot == "" {
+		q.Plot, q.From, q.To = j.filter.Plot, j.from, j.to
+	}
+	return q
+}
+
+func recallRun(ctx context.Context, j exportJob) (exportResult, error) {
+	r, err := report.RecallAnswer(ctx, j.db, j.recallQuery())
+	if err != nil {
+		return exportResult{}, err
+	}
+	return writeReport(ctx, j, r.PDF, r.XLSX, len(r.Lots)+len(r.Shipments))
+}
+
+func recallPreview(ctx context.Context, j exportJob) (exportPreview, error) {
+	r, err := report.RecallAnswer(ctx, j.db, j.recallQuery())
+	if err != nil {
+		return exportPreview{}, err
+	}
+	return pdfPreview(ctx, j, r.Header.Title+"\n"+r.Text(), r.PDF)
+}
+
+func (j exportJob) bundleQuery() report.BundleQuery {
+	return report.BundleQuery{Product: j.filter.Product, From: j.from, To: j.to, Lang: j.lang, Now: j.now, AppVersion: j.version}
+}
+
+func bundleRun(ctx context.Context, j exportJob) (exportResult, error) {
+	data, m, err := report.MakeBundle(ctx, j.db, j.bundleQuery())
+	if err != nil {
+		return exportResult{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return exportResult{}, cancelledError(err)
+	}
+	if err := report.WriteFile(j.path, data); err != nil {
+		return exportResult{}, err
+	}
+	return exportResult{Path: j.path, Bytes: int64(len(data)), Rows: len(m.Files), Unit: "exports.unitFiles"}, nil
+}
+
+func bundlePreview(ctx context.Context, j exportJob) (exportPreview, error) {
+	_, m, err := report.MakeBundle(ctx, j.db, j.bundleQuery())
+	if err != nil {
+		return exportPreview{}, err
+	}
+	p := exportPreview{Header: []string{tr("exports.colFile"), tr("exports.colWhat"), tr("attach.size")},
+		Note: trf("exports.previewBundle", "N", len(m.Files))}
+	for _, f := range m.Files {
+		p.Rows = append(p.Rows, []string{f.Name, f.What, fmtSize(f.Size)})
+	}
+	return p, nil
+}
+
+// writeReport renders a report in the job's format and writes it.
+func writeReport(ctx context.Context, j exportJob, pdf, xlsx func() ([]byte, error), rows int) (exportResult, error) {
+	data, err := reportFile(ctx, j, pdf, xlsx)
+	if err != nil {
+		return exportResult{}, err
+	}
+	if err := report.WriteFile(j.path, data); err != nil {
+		return exportResult{}, err
+	}
+	return exportResult{Path: j.path, Bytes: int64(len(data)), Rows: rows, Unit: "exports.unitEntries"}, nil
 }
 
 // pdfPreview shows the first page of a PDF report as a picture when
@@ -894,8 +1024,10 @@ func (es *exportsScreen) job() (exportJob, error) {
 		j.filter.Lot = l.Code
 		j.filter.Trace = es.action.id == "data" && es.trace.Checked
 	}
-	if es.action.id == "records" && (j.filter.Plot == "") == (j.filter.Product == "") {
-		return j, uiError("exports.plotOrProduct")
+	if es.action.check != nil {
+		if err := es.action.check(j); err != nil {
+			return j, err
+		}
 	}
 	dir := strings.TrimSpace(es.dir.Text)
 	name := strings.TrimSpace(es.name.Text)

@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"suyuan/app/report"
 	"suyuan/store"
 	"suyuan/store/demo"
 	"suyuan/store/export"
@@ -353,8 +354,8 @@ func TestExportsFromTrace(t *testing.T) {
 	if !ok {
 		t.Fatalf("the button opened %T", f.s.screen)
 	}
-	if es.action.id != "trace" && es.action.id != "epcis" {
-		t.Errorf("action %s", es.action.id)
+	if es.action.id != "trace" {
+		t.Errorf("action %s, want the lot trace report", es.action.id)
 	}
 	if es.lot.Text != lot.Code || !strings.Contains(es.name.Text, lot.Code) {
 		t.Errorf("lot %q, file name %q", es.lot.Text, es.name.Text)
@@ -365,7 +366,27 @@ func TestExportsFromTrace(t *testing.T) {
 	if err := waitDone(t, es.done); err != nil {
 		t.Fatalf("%v (%s)", err, es.status.Text)
 	}
-	b, err := os.ReadFile(filepath.Join(dir, es.name.Text))
+	pdf := filepath.Join(dir, es.name.Text)
+	b, err := os.ReadFile(pdf)
+	if err != nil || !bytes.HasPrefix(b, []byte("%PDF")) {
+		t.Fatalf("trace report: %v %.8q", err, b)
+	}
+	if _, err := exec.LookPath("pdftotext"); err == nil {
+		out, err := exec.Command("pdftotext", "-layout", pdf, "-").Output()
+		if err != nil || !bytes.Contains(out, []byte(lot.Code)) || bytes.Contains(out, []byte(other.Code)) {
+			t.Errorf("the trace report is not the lot's (%v):\n%.600s", err, out)
+		}
+	}
+	// The same lot's EPCIS events, one choice away.
+	es.what.SetSelected(tr("exports.epcis"))
+	if es.lot.Text != lot.Code {
+		t.Fatalf("lot lost when switching: %q", es.lot.Text)
+	}
+	test.Tap(es.exportB)
+	if err := waitDone(t, es.done); err != nil {
+		t.Fatalf("%v (%s)", err, es.status.Text)
+	}
+	b, err = os.ReadFile(filepath.Join(dir, es.name.Text))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -460,5 +481,82 @@ func TestExportsFits720(t *testing.T) {
 				t.Errorf("%s %s: content needs %.0f×%.0f", lang, a.id, ms.Width, ms.Height)
 			}
 		}
+	}
+}
+
+// The recall answer for a lot (its text in the preview, the XLSX written)
+// and the certification bundle: refused with the report's message while
+// the platform secret is unset (nothing written), then a bundle that
+// VerifyBundle accepts.
+func TestExportsRecallAndBundle(t *testing.T) {
+	f := demoFixture(t, demo.User)
+	lots, err := f.db.ListLots(f.ctx, store.LotQuery{Source: store.LotHarvest})
+	if err != nil || len(lots) == 0 {
+		t.Fatalf("demo lots: %d %v", len(lots), err)
+	}
+	es := f.exports()
+	dir := t.TempDir()
+	es.dir.SetText(dir)
+	es.what.SetSelected(tr("exports.recall"))
+	test.Tap(es.exportB)
+	if es.busy || f.s.lastMessage != tr("exports.lotOrPlot") {
+		t.Errorf("nothing chosen: %q", f.s.lastMessage)
+	}
+	closeOverlays(f.w)
+	es.setLot(lots[0].Code)
+	es.format.SetSelected("XLSX")
+	test.Tap(es.previewB)
+	if err := waitDone(t, es.done); err != nil {
+		t.Fatalf("preview: %v (%s)", err, es.status.Text)
+	}
+	if !strings.Contains(es.prev.Text, lots[0].Code) || es.prev.Note != tr("exports.previewSummaryXLSX") {
+		t.Errorf("recall preview %q / %q", es.prev.Note, es.prev.Text)
+	}
+	test.Tap(es.exportB)
+	if err := waitDone(t, es.done); err != nil {
+		t.Fatalf("recall: %v (%s)", err, es.status.Text)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, es.name.Text)); err != nil || !bytes.HasPrefix(b, []byte("PK")) || !strings.HasSuffix(es.name.Text, ".xlsx") {
+		t.Fatalf("recall xlsx %s: %v", es.name.Text, err)
+	}
+
+	es.what.SetSelected(tr("exports.bundle"))
+	es.product.SetSelectedIndex(1)
+	today := f.s.today()
+	es.from.SetText(day(today.AddDate(-1, 0, 0)))
+	es.to.SetText(day(today))
+	bdir := t.TempDir()
+	es.dir.SetText(bdir)
+	test.Tap(es.exportB)
+	if err := waitDone(t, es.done); err == nil {
+		t.Fatal("bundle signed without a platform secret")
+	}
+	if !strings.Contains(es.status.Text, "sync setup") || len(dirNames(t, bdir)) != 0 {
+		t.Errorf("no secret: %q, files %v", es.status.Text, dirNames(t, bdir))
+	}
+	if err := f.db.SetSyncConfig(f.ctx, f.s.actor, store.SyncConfig{URL: "http://127.0.0.1:1", Account: "acct-1", Secret: "s3cret"}); err != nil {
+		t.Fatal(err)
+	}
+	test.Tap(es.previewB)
+	if err := waitDone(t, es.done); err != nil {
+		t.Fatalf("bundle preview: %v (%s)", err, es.status.Text)
+	}
+	if len(es.prev.Rows) < 5 {
+		t.Errorf("bundle preview lists %d files", len(es.prev.Rows))
+	}
+	test.Tap(es.exportB)
+	if err := waitDone(t, es.done); err != nil {
+		t.Fatalf("bundle: %v (%s)", err, es.status.Text)
+	}
+	data, err := os.ReadFile(filepath.Join(bdir, es.name.Text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := report.VerifyBundle(data, report.PlatformSecretFor(f.ctx, f.db))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Files) != es.last.Rows || m.Product != es.product.Selected {
+		t.Errorf("bundle %d files for %q; screen %d files for %q", len(m.Files), m.Product, es.last.Rows, es.product.Selected)
 	}
 }

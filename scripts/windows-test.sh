@@ -65,7 +65,7 @@ trap cleanup EXIT
 fail() {
 	echo "windows-test: FAILED: $STEP${1:+: $1}" >&2
 	# A test binary's failures, wherever they are in its output.
-	grep -h -A12 -E -- '^ *--- FAIL|^panic:' "$WORK/out" >&2 2>/dev/null || true
+	grep -h -B4 -A12 -E -- '^ *--- FAIL|^panic:' "$WORK/out" >&2 2>/dev/null || true
 	for f in "$WORK/out" "$WORK/err"; do
 		[ -s "$f" ] && { echo "--- ${f##*/}:" >&2; tail -n 40 "$f" >&2; }
 	done
@@ -269,7 +269,8 @@ gui_tour() {
 			echo next >&3
 			;;
 		*)
-			cp "$WORK/app.log" "$WORK/err"
+			# The GUI also logs to suyuan.log in its data folder.
+			cat "$WORK/app.log" "$WINEPREFIX/drive_c/$WINROOT/gui/suyuan.log" >"$WORK/err" 2>/dev/null || true
 			fail "the app stopped (or printed nothing for 2 min) before $last"
 			;;
 		esac

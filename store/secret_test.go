@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -78,7 +79,10 @@ func TestPlatformSecretEncrypted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Mode().Perm() != 0o600 {
+	// Windows has no Unix permission bits (os.Stat shows 0666 or 0444); the
+	// key is protected by DPAPI there (secretkey_windows.go).
+	unixPerm := runtime.GOOS != "windows"
+	if unixPerm && st.Mode().Perm() != 0o600 {
 		t.Fatalf("key file mode %v, want 0600", st.Mode().Perm())
 	}
 	// A key file made readable by others (a careless copy) is made private
@@ -90,7 +94,7 @@ func TestPlatformSecretEncrypted(t *testing.T) {
 	if s, err := db.PlatformSecret(ctx); err != nil || s != testSecret+"2" {
 		t.Fatalf("PlatformSecret after reopen = %q, %v", s, err)
 	}
-	if st, _ := os.Stat(filepath.Join(filepath.Dir(path), SecretKeyFile)); st.Mode().Perm() != 0o600 {
+	if st, _ := os.Stat(filepath.Join(filepath.Dir(path), SecretKeyFile)); unixPerm && st.Mode().Perm() != 0o600 {
 		t.Fatalf("key file mode %v after a read, want 0600", st.Mode().Perm())
 	}
 }

@@ -32,11 +32,18 @@ func Needs(s string) bool {
 	return false
 }
 
+// quoted reports whether s, after any leading quotes, would be read as a
+// formula: those are the values Text prefixes, so that Unescape can undo
+// exactly what Text did (a value typed as "'=x" comes back as "'=x", not as
+// "=x").
+func quoted(s string) bool { return Needs(strings.TrimLeft(s, "'")) }
+
 // Text returns s safe to write as a text cell: prefixed with a single quote
-// when it would be read as a formula, unchanged otherwise. Spreadsheet
-// programs show the quote as the cell's text marker, not a formula.
+// when it would be read as a formula (or already starts with quotes before
+// a formula start), unchanged otherwise. Spreadsheet programs show the
+// quote as the cell's text marker, not a formula.
 func Text(s string) string {
-	if Needs(s) {
+	if quoted(s) {
 		return "'" + s
 	}
 	return s
@@ -53,8 +60,9 @@ func Row(cells []string) []string {
 
 // Unescape undoes Text for a reader of our own exports: a leading quote
 // followed by a formula start is dropped; anything else is unchanged.
+// Unescape(Text(s)) == s for every s.
 func Unescape(s string) string {
-	if strings.HasPrefix(s, "'") && Needs(s[1:]) {
+	if strings.HasPrefix(s, "'") && quoted(s[1:]) {
 		return s[1:]
 	}
 	return s

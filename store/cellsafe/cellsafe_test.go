@@ -15,6 +15,10 @@ func TestText(t *testing.T) {
 		{"＝1+1", "'＝1+1"},
 		{"a=b", "a=b"},
 		{"'already", "'already"},
+		// A value typed with its own quote before a formula start keeps it
+		// through an export and an import (it used to come back as "=x").
+		{"'=x", "''=x"},
+		{"''+1", "'''+1"},
 	} {
 		got := Text(c.in)
 		if got != c.want {
@@ -38,7 +42,7 @@ func FuzzText(f *testing.F) {
 		if Needs(out) {
 			t.Fatalf("Text(%q) = %q still reads as a formula", s, out)
 		}
-		if Unescape(out) != s && !(len(s) > 0 && s[0] == '\'' && Needs(s[1:])) {
+		if Unescape(out) != s {
 			t.Fatalf("Unescape(Text(%q)) = %q", s, Unescape(out))
 		}
 	})

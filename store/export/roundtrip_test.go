@@ -65,7 +65,7 @@ var roundTripKinds = []string{"bases", "plots", "products", "materials", "purcha
 func TestRoundTripThroughImporter(t *testing.T) {
 	ctx := context.Background()
 	src := demoStore(t)
-	labelToxicityWorkaround(t, src)
+	addFormulaLikeValues(t, src)
 	for _, run := range []struct{ format, lang string }{{"csv", "zh"}, {"xlsx", "zh"}, {"csv", "en"}, {"xlsx", "en"}} {
 		format := run.format
 		t.Run(format+"-"+run.lang, func(t *testing.T) {
@@ -161,40 +161,28 @@ func msgOf(err error) string {
 	return err.Error()
 }
 
-// labelToxicityWorkaround corrects a label toxicity with the technical-grade
-// class in brackets ("低毒(原药高毒)", which the store accepts and the demo
-// uses) to its product class: the importer's 毒性 column accepts only the
-// bare classes, so such an input cannot be imported from any file today
-// (an importer limitation, reported; not the export's to paper over).
-func labelToxicityWorkaround(t *testing.T, db *store.DB) {
+// addFormulaLikeValues adds a pesticide whose manufacturer and notes start
+// like formulas (kept as entered; exported quoted by cellsafe), one of them
+// with a quote of its own, so the round trip proves the importer takes the
+// export's quote off again and nothing else. The demo's label toxicities
+// with the technical-grade class in brackets ("低毒(原药高毒)") go through
+// the round trip as they are.
+func addFormulaLikeValues(t *testing.T, db *store.DB) {
 	t.Helper()
 	ctx := context.Background()
 	actor, err := db.Login(ctx, demo.User, demo.Password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.Reader().Query("SELECT id, toxicity FROM materials WHERE instr(toxicity, '(') > 0 OR instr(toxicity, '（') > 0")
-	if err != nil {
+	var n int
+	if err := db.Reader().QueryRow("SELECT count(*) FROM materials WHERE instr(toxicity, '(') > 0 OR instr(toxicity, '（') > 0").Scan(&n); err != nil || n == 0 {
+		t.Fatalf("the demo has no bracketed label toxicity to carry through (%d, %v)", n, err)
+	}
+	phi := 7
+	if _, err := db.AddMaterial(ctx, actor, store.Material{Kind: store.MaterialPesticide, Name: "公式测试乳油", RegNo: "PD20990001",
+		ActiveIngredients: []string{"阿维菌素"}, Toxicity: "低毒(原药高毒)", PHIDays: &phi,
+		Manufacturer: `=HYPERLINK("http://example.invalid","点我")`, Formulation: "'=引号在前"}); err != nil {
 		t.Fatal(err)
-	}
-	type fix struct {
-		id  int64
-		tox string
-	}
-	var fixes []fix
-	for rows.Next() {
-		var f fix
-		if err := rows.Scan(&f.id, &f.tox); err != nil {
-			t.Fatal(err)
-		}
-		f.tox = strings.FieldsFunc(f.tox, func(r rune) bool { return r == '(' || r == '（' })[0]
-		fixes = append(fixes, f)
-	}
-	rows.Close()
-	for _, f := range fixes {
-		if err := db.Correct(ctx, actor, "materials", f.id, map[string]any{"toxicity": f.tox}, "round-trip test: importer takes bare classes only"); err != nil {
-			t.Fatal(err)
-		}
 	}
 }
 

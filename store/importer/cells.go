@@ -182,6 +182,11 @@ func typeCell(f Field, cell string) (any, string, string) {
 		return int(n), "", ""
 	case TypeEnum:
 		v, ok := f.choice(cell)
+		if !ok && f.Accept != nil {
+			if a, aok := f.Accept(cell); aok {
+				return a, "", ""
+			}
+		}
 		if !ok {
 			return nil, fmt.Sprintf("“%s”不是允许的值，请填写：%s", cell, strings.Join(f.choiceLabels("zh"), "、")),
 				fmt.Sprintf("%q is not allowed; use one of: %s", cell, strings.Join(f.choiceLabels("en"), ", "))

@@ -55,6 +55,10 @@ type Field struct {
 	NoteZh   string
 	NoteEn   string
 	Example  string
+	// Accept, when set, takes an enumerated cell that is none of Choices
+	// but a form the store accepts too (a label toxicity with its
+	// technical-grade class in brackets) and returns the value to keep.
+	Accept func(cell string) (string, bool)
 }
 
 // Spec describes one kind: its sheet name and columns.
@@ -149,7 +153,7 @@ var Specs = []Spec{
 		{Key: "name", Zh: "名称", En: "name", Aliases: []string{"投入品名称", "农药名称"}, Required: true, Example: "1.8%阿维菌素乳油"},
 		{Key: "reg_no", Zh: "登记证号", En: "registration no", NoteZh: "农药必填，如 PD20080005；肥料填登记证号或执行标准", NoteEn: "required for pesticides, e.g. PD20080005", Example: "PD20080005"},
 		{Key: "ingredients", Zh: "有效成分", En: "active ingredients", Type: TypeList, NoteZh: "农药必填，多个用、分隔", NoteEn: "required for pesticides; separate several with 、 or ,", Example: "阿维菌素"},
-		{Key: "toxicity", Zh: "毒性", En: "toxicity", Type: TypeEnum, Choices: toxicityChoices, Example: "低毒"},
+		{Key: "toxicity", Zh: "毒性", En: "toxicity", Type: TypeEnum, Choices: toxicityChoices, Accept: rules.LabelToxicity, NoteZh: "标签毒性；可在括号内注明原药毒性，如 低毒(原药高毒)", NoteEn: "label toxicity; the technical-grade class may follow in brackets, e.g. 低毒(原药高毒)", Example: "低毒"},
 		{Key: "formulation", Zh: "剂型", En: "formulation", Example: "乳油"},
 		{Key: "manufacturer", Zh: "生产企业", En: "manufacturer", Example: "某某农化有限公司"},
 		{Key: "phi", Zh: "安全间隔期(天)", En: "PHI (days)", Aliases: []string{"安全间隔期", "PHI"}, Type: TypeInt, NoteZh: "农药必填，按标签", NoteEn: "required for pesticides, from the label", Example: "14"},

@@ -1,6 +1,8 @@
 package importer
 
 import (
+	"suyuan/store/cellsafe"
+
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -171,7 +173,9 @@ func tooBig() error {
 func (t *Table) add(num int, cells []string) error {
 	empty := true
 	for i, c := range cells {
-		c = strings.TrimSpace(strings.TrimPrefix(c, "\ufeff"))
+		// Our own exports quote text that a spreadsheet would take for a
+		// formula (cellsafe); the quote is not part of the value.
+		c = unquote(strings.TrimSpace(strings.TrimPrefix(c, "\ufeff")))
 		cells[i] = c
 		if c != "" {
 			empty = false
@@ -264,3 +268,6 @@ func Parse(name string, data []byte) (*Table, error) {
 	}
 	return ParseCSV(data)
 }
+
+// unquote is the importer's reading of a text cell's formula quote.
+var unquote = cellsafe.Unescape

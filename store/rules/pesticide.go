@@ -212,6 +212,34 @@ func productToxicity(tox string) (class string, known bool) {
 	return t, false
 }
 
+// LabelToxicity reports whether tox is a label toxicity the rules know: a
+// ToxicityLevels class, optionally followed by the technical-grade class in
+// brackets ("低毒(原药高毒)", full-width brackets too). It returns the text
+// as it should be kept (the input trimmed), so an import accepts every form
+// the store itself accepts and an export of it imports back unchanged.
+func LabelToxicity(tox string) (string, bool) {
+	tox = strings.TrimSpace(tox)
+	if _, known := productToxicity(tox); !known {
+		return "", false
+	}
+	t := normName(tox)
+	i := strings.IndexByte(t, '(')
+	if i < 0 {
+		return tox, true
+	}
+	inner, ok := strings.CutSuffix(t[i+1:], ")")
+	if !ok {
+		return "", false
+	}
+	inner = strings.TrimPrefix(inner, "原药")
+	for _, l := range ToxicityLevels {
+		if inner == l {
+			return tox, true
+		}
+	}
+	return "", false
+}
+
 // Check applies the pesticide gates of domain.md §8 to one product used on one crop on the
 // calendar day of on (in on's location): every ingredient of a mixture against the banned and
 // crop-banned rules in force that day, then the 条例 Art. 34 toxicity gate. It returns the first

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -116,34 +117,40 @@ func RecallAnswer(ctx context.Context, db *store.DB, q RecallQuery) (*Recall, er
 			return nil, readErr(err)
 		}
 		r.Subject = fmt.Sprintf(tr(lang, "投入品采购#%d：%s，%s 购自%s，批号 %s", "input purchase #%d: %s, bought %[3]s from %[4]s, batch %[5]s"), q.Purchase, mat, on, sup, batch)
-		rows, err := s.tx.QueryContext(ctx, `SELECT a.plot_id, a.applied_on, p.name FROM applications a JOIN plots p ON p.id = a.plot_id WHERE a.material_id = ? AND a.voided = 0 AND a.applied_on >= ? ORDER BY a.applied_on`, mid, on)
+		// One query: each harvest lot of a plot the material was applied on
+		// (on or after the purchase) within the season after an application,
+		// with the first such application.
+		rows, err := s.tx.QueryContext(ctx, `SELECT id, first, name FROM (
+			SELECT l.id, p.name, (SELECT min(a.applied_on) FROM applications a WHERE a.plot_id = l.plot_id AND a.applied_on BETWEEN max(?2, date(l.produced_on, '-365 days')) AND l.produced_on
+				AND a.material_id = ?1 AND a.voided = 0) AS first
+			FROM lots l JOIN plots p ON p.id = l.plot_id
+			WHERE l.source = 'harvest' AND l.produced_on >= ?2 AND l.plot_id IN (SELECT DISTINCT plot_id FROM applications WHERE material_id = ?1 AND voided = 0 AND applied_on >= ?2))
+			WHERE first IS NOT NULL ORDER BY id`, mid, on)
 		if err != nil {
 			return nil, readErr(err)
 		}
-		type app struct {
-			plot       int64
-			date, name string
-		}
-		var apps []app
+		first := map[int64][2]string{}
+		var ids []string
 		for rows.Next() {
-			var a app
-			if err := rows.Scan(&a.plot, &a.date, &a.name); err != nil {
+			var id int64
+			var date, plot string
+			if err := rows.Scan(&id, &date, &plot); err != nil {
 				rows.Close()
 				return nil, readErr(err)
 			}
-			apps = append(apps, a)
+			first[id] = [2]string{date, plot}
+			ids = append(ids, strconv.FormatInt(id, 10))
 		}
 		rows.Close()
-		for _, a := range apps {
-			d, err := time.Parse(dayLayout, a.date[:min(10, len(a.date))])
-			if err != nil {
-				continue
-			}
-			ls, err := lotsWhere(ctx, s, "l.plot_id = ? AND l.source = 'harvest' AND l.produced_on BETWEEN ? AND ?", a.plot, a.date, d.AddDate(0, 0, 365).Format(dayLayout))
+		for i := 0; i < len(ids); i += 500 {
+			ls, err := lotsWhere(ctx, s, "l.id IN ("+strings.Join(ids[i:min(i+500, len(ids))], ",")+")")
 			if err != nil {
 				return nil, err
 			}
-			addSeeds(ls, fmt.Sprintf(tr(lang, "%s 于 %s 在%s施用", "%s applied on %s %s"), mat, a.date, a.name))
+			for _, l := range ls {
+				f := first[l.id]
+				addSeeds([]*lotRow{l}, fmt.Sprintf(tr(lang, "%s 于 %s 在%s施用", "%s applied on %s %s"), mat, f[0], f[1]))
+			}
 		}
 	case q.Plot != "":
 		f, t, err := period(q.From, q.To)
@@ -340,14 +347,14 @@ func (r *Recall) PDF() ([]byte, error) {
 			if l.Hold {
 				hold = tr(lang, "（扣留中）", " (on hold)")
 			}
-			rows = append(rows, []string{l.Lot, l.Product + "\n" + l.Date, qty(l.Quantity), qty(l.Shipped), qty(l.Stock) + hold, l.Unit, l.Why, l.Journal.Short()})
+			rows = append(rows, []string{l.Lot, l.Product + "\n" + l.Date, qty(l.Quantity), qty(l.Shipped), qty(l.Stock) + hold, l.Unit, l.Why, l.Journal.Cell()})
 		}
 		d.table([]column{{tr(lang, "批次追溯码", "Lot code"), 36, 'L'}, {tr(lang, "产品/日期", "Product / date"), 20, 'L'}, {tr(lang, "数量", "Quantity"), 14, 'R'},
 			{tr(lang, "已发货", "Shipped"), 14, 'R'}, {tr(lang, "库存", "Stock"), 14, 'R'}, {tr(lang, "单位", "Unit"), 9, 'C'}, {tr(lang, "原因", "Why"), 38, 'L'}, {tr(lang, "日志", "Journal"), 18, 'L'}}, rows, nil)
 		d.heading(tr(lang, "三、发货明细", "3. Shipments"))
 		rows = nil
 		for _, sh := range r.Shipments {
-			rows = append(rows, []string{sh.Date, sh.Lot, sh.Buyer + "\n" + sh.BuyerType, qty(sh.Quantity) + " " + sh.Unit, sh.ToCode, sh.Journal.Short()})
+			rows = append(rows, []string{sh.Date, sh.Lot, sh.Buyer + "\n" + sh.BuyerType, qty(sh.Quantity) + " " + sh.Unit, sh.ToCode, sh.Journal.Cell()})
 		}
 		d.table([]column{{tr(lang, "发货日期", "Date"), 19, 'L'}, {tr(lang, "批次追溯码", "Lot code"), 37, 'L'}, {tr(lang, "收货方", "Buyer"), 48, 'L'},
 			{tr(lang, "数量", "Quantity"), 20, 'R'}, {tr(lang, "下游追溯码", "Buyer's code"), 30, 'L'}, {tr(lang, "日志", "Journal"), 18, 'L'}}, rows,

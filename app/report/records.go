@@ -365,7 +365,7 @@ func (b *RecordBook) PDF() ([]byte, error) {
 			if a.Method != "" {
 				target = strings.TrimSpace(a.Method + " " + target)
 			}
-			rows = append(rows, []string{a.Date, a.Plot, a.Material + "\n" + a.Kind, a.RegNo, qty(a.Dose) + " " + a.DoseUnit, target, phi, a.Operator, a.Journal.Short()})
+			rows = append(rows, []string{a.Date, a.Plot, a.Material + "\n" + a.Kind, a.RegNo, qty(a.Dose) + " " + a.DoseUnit, target, phi, a.Operator, a.Journal.Cell()})
 		}
 		d.table([]column{{tr(lang, "使用日期", "Date"), 17, 'L'}, {tr(lang, "地块", "Plot"), 14, 'L'}, {tr(lang, "投入品名称", "Input"), 25, 'L'},
 			{tr(lang, "登记证号", "Reg. no."), 23, 'L'}, {tr(lang, "用量", "Dose"), 16, 'R'}, {tr(lang, "方式/防治对象", "Method / target"), 22, 'L'},
@@ -373,14 +373,14 @@ func (b *RecordBook) PDF() ([]byte, error) {
 		d.heading(tr(lang, "二、农业投入品来源（采购记录）", "2. Where the inputs came from (purchases)"))
 		rows = nil
 		for _, p := range b.Purchases {
-			rows = append(rows, []string{p.Date, p.Material, p.Supplier, p.BatchNo, qty(p.Quantity) + " " + p.Unit, p.Journal.Short()})
+			rows = append(rows, []string{p.Date, p.Material, p.Supplier, p.BatchNo, qty(p.Quantity) + " " + p.Unit, p.Journal.Cell()})
 		}
 		d.table([]column{{tr(lang, "购买日期", "Date"), 18, 'L'}, {tr(lang, "投入品名称", "Input"), 30, 'L'}, {tr(lang, "供应商", "Supplier"), 40, 'L'},
 			{tr(lang, "批号", "Batch"), 22, 'L'}, {tr(lang, "数量", "Quantity"), 18, 'R'}, {tr(lang, "日志", "Journal"), 22, 'L'}}, rows, nil)
 		d.heading(tr(lang, "三、采收记录", "3. Harvests"))
 		rows = nil
 		for _, h := range b.Harvests {
-			rows = append(rows, []string{h.Date, h.Lot, h.Product, h.Plot, qty(h.Quantity), h.Unit, h.Journal.Short()})
+			rows = append(rows, []string{h.Date, h.Lot, h.Product, h.Plot, qty(h.Quantity), h.Unit, h.Journal.Cell()})
 		}
 		d.table([]column{{tr(lang, "采收日期", "Date"), 18, 'L'}, {tr(lang, "批次追溯码", "Lot code"), 34, 'L'}, {tr(lang, "产品", "Product"), 22, 'L'},
 			{tr(lang, "地块", "Plot"), 20, 'L'}, {tr(lang, "数量", "Quantity"), 16, 'R'}, {tr(lang, "单位", "Unit"), 10, 'C'}, {tr(lang, "日志", "Journal"), 22, 'L'}},
@@ -388,12 +388,12 @@ func (b *RecordBook) PDF() ([]byte, error) {
 		d.heading(tr(lang, "四、检测记录", "4. Tests"))
 		rows = nil
 		for _, t := range b.Tests {
-			rows = append(rows, []string{t.Date, t.Lot, t.Kind, t.Item, t.Result, t.Verdict, t.Operator, t.Journal.Short()})
+			rows = append(rows, []string{t.Date, t.Lot, t.Kind, t.Item, t.Result, t.Verdict, t.Operator, t.Journal.Cell()})
 		}
 		d.table([]column{{tr(lang, "检测时间", "Tested"), 22, 'L'}, {tr(lang, "批次追溯码", "Lot code"), 32, 'L'}, {tr(lang, "检测类型", "Kind"), 14, 'L'},
 			{tr(lang, "检测项目", "Item"), 18, 'L'}, {tr(lang, "检测结果", "Result"), 18, 'L'}, {tr(lang, "结论", "Verdict"), 18, 'L'},
 			{tr(lang, "检测员", "Tester"), 12, 'L'}, {tr(lang, "日志", "Journal"), 20, 'L'}}, rows, nil)
-		d.para(8, tr(lang, "说明：本记录由溯源站从不可篡改的记录日志生成，每行后的“日志”为日志序号/哈希前 8 位，可用 suyuan verify 核验；已作废的记录不列入。依据《中华人民共和国农产品质量安全法》第二十七条，生产记录应当至少保存二年。",
+		d.para(8, tr(lang, "说明：本记录由溯源站从不可篡改的记录日志生成，每行后的“日志”为日志序号及哈希前 8 位，可用 suyuan verify 核验；已作废的记录不列入。依据《中华人民共和国农产品质量安全法》第二十七条，生产记录应当至少保存二年。",
 			"Made by Suyuan from the hash-chained journal; \"Journal\" is each row's journal seq / first 8 hash digits (check with suyuan verify); voided records are left out. Under art. 27 of the 2022 Agricultural Product Quality Safety Law, production records are kept for at least two years."))
 		return nil
 	})

@@ -137,6 +137,14 @@ func (j JournalRef) Short() string {
 	return strconv.FormatInt(j.Seq, 10) + "/" + h
 }
 
+// Cell is the PDF table form: the seq over the first 8 hex digits.
+func (j JournalRef) Cell() string {
+	if j.Seq == 0 {
+		return ""
+	}
+	return strings.Replace(j.Short(), "/", "\n", 1)
+}
+
 // qty formats a quantity the way the store does (up to 3 decimals).
 func qty(q float64) string {
 	return strconv.FormatFloat(math.Round(q*1000)/1000, 'f', -1, 64)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -178,13 +179,19 @@ func Trace(ctx context.Context, db *store.DB, q TraceQuery) (*TraceReport, error
 	return r, nil
 }
 
-// forward adds every lot made (recursively) from the lots in from.
+// forward adds every lot made (recursively) from the lots in from, one
+// query per level.
 func forward(ctx context.Context, s *snap, from []*lotRow, seen map[int64]bool) ([]*lotRow, error) {
 	var out []*lotRow
 	for depth := 0; len(from) > 0 && depth < maxDepth; depth++ {
 		var next []*lotRow
-		for _, l := range from {
-			outs, err := lotsWhere(ctx, s, `l.transformation_id IN (SELECT ti.transformation_id FROM transformation_inputs ti JOIN transformations t ON t.id = ti.transformation_id WHERE ti.lot_id = ? AND t.voided = 0)`, l.id)
+		for i := 0; i < len(from); i += 500 {
+			chunk := from[i:min(i+500, len(from))]
+			ids := make([]string, len(chunk))
+			for j, l := range chunk {
+				ids[j] = strconv.FormatInt(l.id, 10)
+			}
+			outs, err := lotsWhere(ctx, s, `l.transformation_id IN (SELECT ti.transformation_id FROM transformation_inputs ti JOIN transformations t ON t.id = ti.transformation_id WHERE ti.lot_id IN (`+strings.Join(ids, ",")+`) AND t.voided = 0)`)
 			if err != nil {
 				return nil, err
 			}
@@ -564,7 +571,7 @@ func (r *TraceReport) PDF() ([]byte, error) {
 			d.heading(tr(lang, "二、加工、合并与拆分", "2. Processing, merges and splits"))
 			rows = nil
 			for _, t := range r.Transforms {
-				rows = append(rows, []string{t.Date, t.Kind + fmt.Sprintf(" #%d", t.ID), strings.Join(t.Inputs, "\n"), strings.Join(t.Outputs, "\n"), totals(t.InQty) + " → " + totals(t.OutQty), t.Journal.Short()})
+				rows = append(rows, []string{t.Date, t.Kind + fmt.Sprintf(" #%d", t.ID), strings.Join(t.Inputs, "\n"), strings.Join(t.Outputs, "\n"), totals(t.InQty) + " → " + totals(t.OutQty), t.Journal.Cell()})
 			}
 			d.table([]column{{tr(lang, "日期", "Date"), 17, 'L'}, {tr(lang, "类型", "Kind"), 14, 'L'}, {tr(lang, "投入批次", "Lots in"), 42, 'L'},
 				{tr(lang, "产出批次", "Lots out"), 42, 'L'}, {tr(lang, "投入 → 产出", "In → out"), 26, 'L'}, {tr(lang, "日志", "Journal"), 18, 'L'}}, rows, nil)
@@ -583,12 +590,12 @@ func (r *TraceReport) PDF() ([]byte, error) {
 					loc += "\n" + e.Partner
 				}
 			}
-			rows = append(rows, []string{e.Date, EventWord(lang, e.Type), e.Lot, q, loc, e.Reference, e.Journal.Short()})
+			rows = append(rows, []string{e.Date, EventWord(lang, e.Type), e.Lot, q, loc, e.Reference, e.Journal.Cell()})
 		}
 		d.table([]column{{tr(lang, "日期", "Date"), 19, 'L'}, {tr(lang, "事件", "Event"), 15, 'L'}, {tr(lang, "批次追溯码", "Lot code"), 37, 'L'},
 			{tr(lang, "数量", "Quantity"), 17, 'R'}, {tr(lang, "地点/对方", "Location / partner"), 30, 'L'}, {tr(lang, "单据/说明", "Reference"), 36, 'L'},
 			{tr(lang, "日志", "Journal"), 18, 'L'}}, rows, nil)
-		d.para(8, tr(lang, "说明：“日志”为该记录在不可篡改日志中的序号/哈希前 8 位，可用 suyuan verify 核验；已作废的记录不列入。",
+		d.para(8, tr(lang, "说明：“日志”为该记录在不可篡改日志中的序号及哈希前 8 位，可用 suyuan verify 核验；已作废的记录不列入。",
 			"\"Journal\" is each record's journal seq / first 8 hash digits (check with suyuan verify); voided records are left out."))
 		return nil
 	})

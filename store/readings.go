@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -103,11 +104,18 @@ func (db *DB) ImportReadings(ctx context.Context, actor Actor, in []ReadingInput
 		if err := actor.Require(PermInspect); err != nil {
 			return err
 		}
+		legacy := map[string]bool{}
 		for i, r := range in {
 			if strings.TrimSpace(r.Instrument) == "" {
 				return errf(CodeInvalid, nil, "第%d条读数缺少仪器名称，未导入任何读数。", "reading %d has no instrument name; nothing was imported", i+1)
 			}
 			key := ReadingKey(r)
+			if dup, err := legacyDuplicate(ctx, tx, r, legacy); err != nil {
+				return err
+			} else if dup {
+				duplicates++
+				continue
+			}
 			if r.TestedAt.IsZero() {
 				r.TestedAt, r.Suspect = tx.Now, true
 				r.Result = strings.TrimSpace(r.Result + " 无检测时间，按接收时间记录 / no test time, recorded at time received")
@@ -138,6 +146,82 @@ func (db *DB) ImportReadings(ctx context.Context, actor Actor, in []ReadingInput
 		added, duplicates = 0, 0
 	}
 	return added, duplicates, err
+}
+
+// legacyRecordNo matches the record numbers the LZ-4000T and TL-310 drivers
+// gave before a record's identity was built from defined fields only: from
+// the undefined bytes 6-7 ("YYMMDD-index", "index"). A store written before
+// that change holds readings under those numbers; re-reading the same
+// instrument must not add them again.
+var legacyRecordNo = map[string]*regexp.Regexp{
+	"lz4000t": regexp.MustCompile(`^[0-9]{6}-[0-9]+$`),
+	"tl310":   regexp.MustCompile(`^[0-9]+$`),
+}
+
+// legacyDuplicate reports whether r is a reading already stored under a
+// legacy record number: the same instrument and serial, and the same
+// defined content (test time, channel, sample number and name, rate and
+// value; not the frame, whose undefined bytes the old identity came from).
+// The n-th record of identical content in one reply (RecordNo suffix "#n")
+// is a duplicate only if at least n such legacy readings exist, so a second
+// identical test from an instrument that left the bytes at zero (of which
+// the old driver kept only the first) is still added. has caches, per
+// instrument, whether the store holds legacy readings at all, so a store
+// without any pays one query per import.
+func legacyDuplicate(ctx context.Context, tx *Tx, r ReadingInput, has map[string]bool) (bool, error) {
+	inst := strings.TrimSpace(r.Instrument)
+	re := legacyRecordNo[inst]
+	if re == nil || r.TestedAt.IsZero() {
+		return false, nil
+	}
+	found, ok := has[inst]
+	if !ok {
+		rows, err := tx.Query(ctx, "SELECT record_no FROM readings WHERE instrument = ?", inst)
+		if err != nil {
+			return false, fmt.Errorf("look for legacy readings: %w", err)
+		}
+		for rows.Next() && !found {
+			var no string
+			if err := rows.Scan(&no); err != nil {
+				rows.Close()
+				return false, err
+			}
+			found = re.MatchString(no)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return false, err
+		}
+		has[inst] = found
+	}
+	if !found {
+		return false, nil
+	}
+	n := 1
+	if _, suffix, ok := strings.Cut(r.RecordNo, "#"); ok {
+		if v, err := strconv.Atoi(suffix); err == nil && v > 1 {
+			n = v
+		}
+	}
+	rows, err := tx.Query(ctx, `SELECT record_no FROM readings WHERE instrument = ? AND serial_no = ? AND tested_at = ? AND channel = ?
+		AND sample_no = ? AND sample_name = ? AND rate IS ? AND value IS ?`,
+		inst, strings.TrimSpace(r.SerialNo), r.TestedAt.UTC().Format(timeFormat), r.Channel,
+		strings.TrimSpace(r.SampleNo), strings.TrimSpace(r.SampleName), nullPtr(r.Rate), nullPtr(r.Value))
+	if err != nil {
+		return false, fmt.Errorf("look for a legacy reading: %w", err)
+	}
+	defer rows.Close()
+	matches := 0
+	for rows.Next() {
+		var no string
+		if err := rows.Scan(&no); err != nil {
+			return false, err
+		}
+		if re.MatchString(no) {
+			matches++
+		}
+	}
+	return matches >= n, rows.Err()
 }
 
 const readingCols = `id, reading_key, instrument, model, serial_no, record_no, tested_at, channel, sample_no, sample_name, item, control_delta_a,

@@ -295,3 +295,52 @@ func BenchmarkPendingPositives(b *testing.B) {
 		}
 	}
 }
+
+// TestLegacyRecordNumbersNotImportedTwice: a store written before the
+// LZ-4000T and TL-310 identities stopped using undefined bytes holds
+// readings under the old record numbers ("YYMMDD-index", "index").
+// Re-reading the instrument after the upgrade must not add them again,
+// and must still add a second record of identical content that the old
+// driver never kept (an instrument that left those bytes at zero).
+func TestLegacyRecordNumbersNotImportedTwice(t *testing.T) {
+	s := newD2Site(t)
+	at := time.Date(2026, 11, 28, 2, 30, 0, 0, time.UTC)
+	mk := func(inst, serial, recNo, raw string, ch int) ReadingInput {
+		return ReadingInput{Instrument: inst, SerialNo: serial, RecordNo: recNo, TestedAt: at, Channel: ch,
+			SampleNo: "7", SampleName: "冰糖橙", Item: "有机磷和氨基甲酸酯类", Rate: d2f(12.5), Value: d2f(12.5), Raw: raw}
+	}
+	// As the old drivers stored them: LZ-A left bytes 6-7 at zero, so of
+	// two identical tests only the first was kept; LZ-B numbered them, so
+	// both were.
+	old := []ReadingInput{
+		mk("lz4000t", "LZ-A", "261128-0", "A-frame", 0),
+		mk("lz4000t", "LZ-B", "261128-1", "B-frame-1", 0),
+		mk("lz4000t", "LZ-B", "261128-2", "B-frame-2", 0),
+		mk("tl310", "TL-1", "5", "TL-frame-5", 3),
+	}
+	if added, _, err := s.db.ImportReadings(s.ctx, d2Tech, old); err != nil || added != 4 {
+		t.Fatalf("legacy readings: added %d, %v", added, err)
+	}
+	cases := []struct {
+		name       string
+		in         ReadingInput
+		added, dup int
+	}{
+		{"LZ-A's record under its new number", mk("lz4000t", "LZ-A", "7-0a1b2c3d", "A-frame", 0), 0, 1},
+		{"LZ-A's second identical test, never kept before", mk("lz4000t", "LZ-A", "7-0a1b2c3d#2", "A-frame", 0), 1, 0},
+		{"LZ-B's first record", mk("lz4000t", "LZ-B", "7-0a1b2c3d", "B-frame-1", 0), 0, 1},
+		{"LZ-B's second record", mk("lz4000t", "LZ-B", "7-0a1b2c3d#2", "B-frame-2", 0), 0, 1},
+		{"LZ-B's third identical test, new", mk("lz4000t", "LZ-B", "7-0a1b2c3d#3", "B-frame-3", 0), 1, 0},
+		{"the same TL-310 record", mk("tl310", "TL-1", "3-99aa88bb", "TL-frame-5", 3), 0, 1},
+		{"a TL-310 record on another channel", mk("tl310", "TL-1", "4-99aa88bb", "TL-frame-5", 4), 1, 0},
+		{"another instrument's reading of the same content", mk("dy3500", "LZ-A", "261128-0", "A-frame", 0), 1, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			added, dup, err := s.db.ImportReadings(s.ctx, d2Tech, []ReadingInput{c.in})
+			if err != nil || added != c.added || dup != c.dup {
+				t.Fatalf("added %d dup %d err %v, want %d %d", added, dup, err, c.added, c.dup)
+			}
+		})
+	}
+}

@@ -188,7 +188,8 @@ func BenchmarkTraceReportPDF(b *testing.B) {
 	db := benchStore(b)
 	ctx := context.Background()
 	b.ResetTimer()
-	var pages int
+	var last []byte
+	var events int
 	for i := 0; i < b.N; i++ {
 		r, err := Trace(ctx, db, TraceQuery{Lot: fmt.Sprintf("BIG-M%07d", 1+i%1000)})
 		if err != nil {
@@ -198,9 +199,12 @@ func BenchmarkTraceReportPDF(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		pages = len(pdf)
+		last, events = pdf, len(r.Events)
 	}
-	b.ReportMetric(float64(pages), "pdf-bytes")
+	b.StopTimer()
+	b.ReportMetric(float64(len(last)), "pdf-bytes")
+	b.ReportMetric(float64(events), "events")
+	b.ReportMetric(float64(len(pdfPages(b, last))), "pages")
 }
 
 // BenchmarkRecall: the recall answer for a plot over the whole period and

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 
@@ -587,7 +588,7 @@ func firstPage(ctx context.Context, pdf []byte) (image.Image, error) {
 		return nil, err
 	}
 	out := filepath.Join(dir, "page")
-	cmd := exec.CommandContext(ctx, bin, "-f", "1", "-l", "1", "-r", "72", "-png", "-singlefile", in, out)
+	cmd := exec.CommandContext(ctx, bin, "-f", "1", "-l", "1", "-r", "110", "-png", "-singlefile", in, out)
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("pdftoppm: %w: %s", err, b)
 	}
@@ -671,8 +672,8 @@ func buildExports(s *Shell) (fyne.CanvasObject, any) {
 	}
 	es.kind = newSelect(kindOpts, func(string) { es.changed() })
 	es.from, es.to = widget.NewEntry(), widget.NewEntry()
-	es.from.SetPlaceHolder(tr("exports.datePlaceholder"))
-	es.to.SetPlaceHolder(tr("exports.datePlaceholder"))
+	es.from.SetPlaceHolder(tr("exports.fromPlaceholder"))
+	es.to.SetPlaceHolder(tr("exports.toPlaceholder"))
 	es.from.OnChanged = func(string) { es.clearPreview() }
 	es.to.OnChanged = func(string) { es.clearPreview() }
 	es.base = newSelect(nil, func(string) { es.changed() })
@@ -796,6 +797,19 @@ func (es *exportsScreen) choose(a exportAction) {
 	if a.id == "data" && es.kind.SelectedIndex() < 0 {
 		es.kind.SetSelectedIndex(0)
 	}
+	// A report over a period starts with the last twelve months; leaving
+	// it for an export that does not need dates clears that default again
+	// (an export filtered by dates nobody typed would surprise).
+	from, to := day(es.s.today().AddDate(-1, 0, 0)), day(es.s.today())
+	needs := slices.Contains(a.required, fltDate)
+	switch {
+	case needs && es.from.Text == "" && es.to.Text == "":
+		es.from.SetText(from)
+		es.to.SetText(to)
+	case !needs && es.from.Text == from && es.to.Text == to:
+		es.from.SetText("")
+		es.to.SetText("")
+	}
 	es.changed()
 }
 
@@ -849,7 +863,7 @@ func (es *exportsScreen) changed() {
 		items = append(items, widget.NewFormItem(tr("exports.kind"), es.kind))
 	}
 	if ap[fltDate] {
-		dates := container.NewGridWithColumns(3, es.from, widget.NewLabelWithStyle(tr("reports.to"), fyne.TextAlignCenter, fyne.TextStyle{}), es.to)
+		dates := container.NewGridWithColumns(2, es.from, es.to)
 		items = append(items, widget.NewFormItem(tr("exports.dates"), dates))
 	}
 	if ap[fltBase] {
@@ -1136,17 +1150,65 @@ func (es *exportsScreen) runExport() {
 		if err != nil {
 			return nil, err
 		}
-		return func() {
-			es.last = r
-			es.lastDir = filepath.Dir(r.Path)
-			es.s.a.Preferences().SetString(PrefExportDir, es.lastDir)
-			es.status.SetText("")
-			msg := trf("exports.done", "Name", filepath.Base(r.Path), "Dir", es.lastDir, "Size", fmtSize(r.Bytes), "N", r.Rows, "Unit", tr(r.Unit))
-			es.result.SetText(msg)
-			es.s.lastMessage = ""
-			es.openB.Show()
-		}, nil
+		return func() { es.finished(r) }, nil
 	})
+}
+
+// finished shows what an export wrote and remembers its folder.
+func (es *exportsScreen) finished(r exportResult) {
+	es.last = r
+	es.lastDir = filepath.Dir(r.Path)
+	es.s.a.Preferences().SetString(PrefExportDir, es.lastDir)
+	es.status.SetText("")
+	es.result.SetText(trf("exports.done", "Name", filepath.Base(r.Path), "Dir", es.lastDir, "Size", fmtSize(r.Bytes), "N", r.Rows, "Unit", tr(r.Unit)))
+	es.openB.Show()
+}
+
+// tourExports puts the screen in a state worth a screenshot, on the UI
+// goroutine (the tour waits for nothing): "data" has exported the
+// applications to a folder beside the store and previews them; "records"
+// previews the production record book of the first product for the last
+// twelve months.
+func tourExports(es *exportsScreen, what string) {
+	s := es.s
+	a, ok := exportActionByID(what)
+	if !ok {
+		return
+	}
+	es.what.SetSelected(tr(a.title))
+	switch what {
+	case "data":
+		for i, k := range es.kinds {
+			if k.ID == "applications" {
+				es.kind.SetSelectedIndex(i + 1)
+			}
+		}
+		dir := filepath.Join(filepath.Dir(s.d.Store.Path()), "tour-exports")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			panic(err)
+		}
+		es.dir.SetText(dir)
+	case "records":
+		es.product.SetSelectedIndex(1)
+		es.from.SetText(day(s.today().AddDate(-1, 0, 0)))
+		es.to.SetText(day(s.today()))
+	}
+	j, err := es.job()
+	if err != nil {
+		panic(err)
+	}
+	if what == "data" {
+		r, err := a.run(s.ctx, j)
+		if err != nil {
+			panic(err)
+		}
+		es.finished(r)
+	}
+	p, err := a.preview(s.ctx, j)
+	if err != nil {
+		panic(err)
+	}
+	es.showPreview(p)
 }
 
 func (es *exportsScreen) runPreview() {
@@ -1193,7 +1255,7 @@ func (es *exportsScreen) showPreview(p exportPreview) {
 			w := float32(90)
 			for _, r := range append([][]string{p.Header}, p.Rows...) {
 				if c < len(r) {
-					w = max(w, min(float32(len([]rune(r[c])))*9+16, 260))
+					w = max(w, min(textUnits(r[c])*8+24, 260))
 				}
 			}
 			es.prevTable.SetColumnWidth(c, w)
@@ -1206,6 +1268,22 @@ func (es *exportsScreen) showPreview(p exportPreview) {
 	}
 	es.prevBox.Refresh()
 }
+
+// textUnits is a string's width in half-width characters (a CJK character
+// is two), to size the preview's columns.
+func textUnits(s string) float32 {
+	n := float32(0)
+	for _, r := range s {
+		if isWide(r) {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+func isWide(r rune) bool { return r >= 0x2E80 }
 
 func (es *exportsScreen) prevSize() (int, int) {
 	if len(es.prev.Header) == 0 {

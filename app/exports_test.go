@@ -409,6 +409,11 @@ func TestExportsRecordBook(t *testing.T) {
 	if es.action.id != "records" {
 		t.Fatalf("action %s", es.action.id)
 	}
+	today := f.s.today()
+	if es.from.Text != day(today.AddDate(-1, 0, 0)) || es.to.Text != day(today) {
+		t.Errorf("default period %s – %s", es.from.Text, es.to.Text)
+	}
+	es.from.SetText("")
 	dir := t.TempDir()
 	es.dir.SetText(dir)
 	test.Tap(es.exportB)
@@ -416,9 +421,7 @@ func TestExportsRecordBook(t *testing.T) {
 		t.Errorf("no dates: message %q", f.s.lastMessage)
 	}
 	closeOverlays(f.w)
-	today := f.s.today()
 	es.from.SetText(day(today.AddDate(-1, 0, 0)))
-	es.to.SetText(day(today))
 	test.Tap(es.exportB)
 	if es.busy || !strings.Contains(f.s.lastMessage, "地块") {
 		t.Errorf("no plot or product: message %q", f.s.lastMessage)
@@ -445,6 +448,13 @@ func TestExportsRecordBook(t *testing.T) {
 	if !strings.Contains(es.prev.Text, es.product.Selected) {
 		t.Errorf("summary %q lacks the product", es.prev.Text)
 	}
+	// Leaving for a data export drops the default period (no silent filter).
+	es.what.SetSelected(tr("exports.data"))
+	if es.from.Text != "" || es.to.Text != "" {
+		t.Errorf("data export kept the report's period %q–%q", es.from.Text, es.to.Text)
+	}
+	es.what.SetSelected(tr("exports.records"))
+	es.product.SetSelectedIndex(1)
 	// Without the rasteriser the preview says so and shows the summary.
 	defer func(p string) { pdftoppm = p }(pdftoppm)
 	pdftoppm = "no-such-pdftoppm-here"

@@ -234,6 +234,14 @@ func (o *opsTour) steps(l string) []TourStep {
 			}
 		})
 	}
+	for _, what := range []string{"data", "records"} {
+		what := what
+		name := "exports"
+		if what != "data" {
+			name += "-" + what
+		}
+		add(name, func(s *Shell) { prep(s); s.Show("exports"); tourExports(s.screen.(*exportsScreen), what) })
+	}
 	return steps
 }
 

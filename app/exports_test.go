@@ -570,3 +570,23 @@ func TestExportsRecallAndBundle(t *testing.T) {
 		t.Errorf("bundle %d files for %q; screen %d files for %q", len(m.Files), m.Product, es.last.Rows, es.product.Selected)
 	}
 }
+
+// The packing screen's lot view has the same button: it opens the export
+// for the selected lot.
+func TestExportsFromPackingLot(t *testing.T) {
+	f, _ := loggedIn(t, "admin", "secret1")
+	lot := f.harvestLot(120)
+	ps := f.packing()
+	if !ps.exportLot.Disabled() {
+		t.Error("export button enabled without a lot")
+	}
+	ps.selectLot(lot)
+	test.Tap(ps.exportLot)
+	es, ok := f.s.screen.(*exportsScreen)
+	if !ok {
+		t.Fatalf("the button opened %T", f.s.screen)
+	}
+	if es.action.id != "trace" || es.lot.Text != lot.Code {
+		t.Errorf("action %s lot %q, want trace of %s", es.action.id, es.lot.Text, lot.Code)
+	}
+}

@@ -65,6 +65,8 @@ type packingScreen struct {
 	hasLot   bool
 	lotInfo  *widget.Label
 	holdPill *widgets.StatusPill
+	// exportLot opens Reports & exports for the lot (app/exports.go).
+	exportLot *widget.Button
 
 	kind     *widget.RadioGroup
 	certWhy  *widget.Label // CanCertify's rule message, next to the choice
@@ -114,6 +116,12 @@ func buildPacking(s *Shell) (fyne.CanvasObject, any) {
 	ps.lotInfo = wrapLabel(tr("packing.noLot"))
 	ps.holdPill = widgets.NewStatusPill("", widgets.PillIdle)
 	ps.holdPill.Hide()
+	ps.exportLot = widget.NewButton(tr("exports.thisLot"), func() {
+		if ps.hasLot {
+			s.exportLot(ps.lot.Code)
+		}
+	})
+	ps.exportLot.Disable()
 
 	ps.certWhy = wrapLabel("")
 	ps.certPill = widgets.NewStatusPill("", widgets.PillIdle)
@@ -208,7 +216,7 @@ func buildPacking(s *Shell) (fyne.CanvasObject, any) {
 	left := container.NewBorder(container.NewVBox(title(tr("packing.step1")), ps.scan), nil, nil, nil, ps.lots.Object())
 	middle := container.NewVBox(
 		title(tr("packing.step2")),
-		container.NewBorder(nil, nil, nil, container.NewVBox(ps.holdPill), ps.lotInfo),
+		container.NewBorder(nil, nil, nil, container.NewVBox(ps.holdPill, ps.exportLot), ps.lotInfo),
 		ps.kind,
 		container.NewBorder(nil, nil, container.NewVBox(ps.certPill), nil, ps.certWhy),
 		ps.certBox,
@@ -299,6 +307,7 @@ func (ps *packingScreen) selectLot(l store.Lot) {
 		info += "\n" + trf("packing.balance", "Avail", fmtQty(b.Available), "Cert", fmtQty(b.Certified), "Unit", l.Unit)
 	}
 	ps.lotInfo.SetText(info)
+	ps.exportLot.Enable()
 	switch {
 	case l.Voided:
 		ps.holdPill.Set(tr("common.voided"), widgets.PillBad)

@@ -88,11 +88,21 @@ expect() { grep -qE -- "$1" "$WORK/out" || fail "output does not match /$1/"; }
 unit_tests() {
 	local pkgs=(./internal/wine ./store/... ./device/printer/... ./device/serial/...)
 	mkdir -p "$WORK/tests"
-	local p dir exe
+	local p dir exe n ov
 	for p in $(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.ImportPath}}{{end}}' "${pkgs[@]}"); do
-		exe="$WORK/tests/$(echo "$p" | tr / _).test.exe"
-		run "build test $p (GOOS=windows)" env GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go test -c -tags nousb,winetest -ldflags=-checklinkname=0 -o "$exe" "$p"
+		n=$(echo "$p" | tr / _)
+		exe="$WORK/tests/$n.test.exe"
 		dir=$(go list -f '{{.Dir}}' "$p")
+		# Every package's test binary gets internal/wine (t.TempDir cleanup
+		# under Wine) through a build overlay: one generated file, added at
+		# build time, nothing in the tree.
+		ov=()
+		if [ "$p" != suyuan/internal/wine ]; then
+			printf 'package %s\n\nimport _ "suyuan/internal/wine"\n' "$(go list -f '{{.Name}}' "$p")" >"$WORK/tests/$n.wine.go"
+			printf '{"Replace":{"%s/zz_wine_windows_test.go":"%s"}}\n' "$dir" "$WORK/tests/$n.wine.go" >"$WORK/tests/$n.overlay.json"
+			ov=(-overlay "$WORK/tests/$n.overlay.json")
+		fi
+		run "build test $p (GOOS=windows)" env GOOS=windows GOARCH=amd64 CGO_ENABLED=0 go test -c -tags nousb,winetest -ldflags=-checklinkname=0 "${ov[@]}" -o "$exe" "$p"
 		# In the package directory, as go test runs it (testdata/).
 		run "test $p under wine" bash -c 'cd "$1" && "$2" "$3" -test.v -test.timeout 10m' _ "$dir" "$WINE" "$exe"
 		[ "$(grep -v '^ *$' "$WORK/out" | tail -n 1 | tr -d '\r')" = PASS ] || fail 'no closing "PASS" line'

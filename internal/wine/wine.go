@@ -1,9 +1,10 @@
 // Package wine is test support for running Suyuan's Windows test binaries
 // under Wine (scripts/windows-test.sh, docs/building.md "Windows under Wine").
 //
-// Detected reports whether the process runs under Wine. A test package that
-// uses t.TempDir blank-imports this package from a windows-only test file
-// (wine_windows_test.go); in a test binary built with
+// Detected reports whether the process runs under Wine. scripts/windows-test.sh
+// adds a blank import of this package to every test binary it builds (a
+// generated file given to go test -overlay, nothing in the tree); in a test
+// binary built with
 //
 //	GOOS=windows go test -c -tags winetest -ldflags=-checklinkname=0
 //

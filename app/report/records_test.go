@@ -67,3 +67,33 @@ func TestRecordsDemo(t *testing.T) {
 		})
 	}
 }
+
+// TestReportsEnglish: --lang en gives English titles, headers and page numbers.
+func TestReportsEnglish(t *testing.T) {
+	ctx := context.Background()
+	db := demoStore(t, demo.ProfileCitrus)
+	code := transformedLot(t, db)
+	r, err := Trace(ctx, db, TraceQuery{Lot: code, Lang: "en", Now: testStart})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, err := r.PDF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := pdfPages(t, pdf)
+	all := strings.Join(pages, "")
+	for i := range pages {
+		if want := "page " + itoa(i+1) + " of " + itoa(len(pages)); !strings.Contains(pages[i], want) {
+			t.Errorf("page %d lacks %q", i+1, want)
+		}
+	}
+	for _, w := range []string{"Lot trace report", "Mass balance", "Every event", "Unified social credit code", "shipping"} {
+		if !strings.Contains(all, w) {
+			t.Errorf("English PDF lacks %q", w)
+		}
+	}
+	if strings.Contains(all, "物料平衡") {
+		t.Error("English PDF has Chinese headers")
+	}
+}

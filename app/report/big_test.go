@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,10 +27,22 @@ import (
 func bigStore(tb testing.TB, plots, lots, entries int) (*store.DB, string) {
 	tb.Helper()
 	ctx := context.Background()
-	key := fmt.Sprintf("big-v1-%d-%d-%d", plots, lots, entries)
+	key := fmt.Sprintf("big-v2-%d-%d-%d", plots, lots, entries)
 	cache := filepath.Join(os.TempDir(), "suyuan-report-"+key+".db")
-	if _, err := os.Stat(cache); err != nil {
+	if _, err := os.Stat(cache + ".key"); err != nil {
 		db := demoStore(tb, demo.ProfileCitrus)
+		// The platform account (for the bundle's signature) is set while the
+		// journal is still a valid chain: the filler entries stop writes.
+		a, err := db.Login(ctx, demo.User, demo.Password)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := db.SetSyncConfig(ctx, a, store.SyncConfig{URL: "http://127.0.0.1:9", Account: "big-acct", Secret: "big-secret"}); err != nil {
+			tb.Fatal(err)
+		}
+		if _, err := db.SyncSiteID(ctx); err != nil {
+			tb.Fatal(err)
+		}
 		src := db.Path()
 		db.Close()
 		raw, err := sql.Open("sqlite", "file:"+src+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)")
@@ -88,6 +101,13 @@ func bigStore(tb testing.TB, plots, lots, entries int) (*store.DB, string) {
 		if err != nil {
 			tb.Fatal(err)
 		}
+		k, err := os.ReadFile(filepath.Join(filepath.Dir(src), store.SecretKeyFile))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(cache+".key", k, 0o600); err != nil {
+			tb.Fatal(err)
+		}
 		if err := os.WriteFile(cache+".tmp", b, 0o600); err != nil {
 			tb.Fatal(err)
 		}
@@ -99,6 +119,11 @@ func bigStore(tb testing.TB, plots, lots, entries int) (*store.DB, string) {
 	}
 	dst := filepath.Join(tb.TempDir(), "suyuan.db")
 	os.WriteFile(dst, b, 0o600)
+	k, err := os.ReadFile(cache + ".key")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(filepath.Dir(dst), store.SecretKeyFile), k, 0o600)
 	db, err := store.Open(ctx, dst)
 	if err != nil {
 		tb.Fatal(err)
@@ -178,6 +203,29 @@ func TestReportsBigStore(t *testing.T) {
 	pages = checkPages(t, rp, e.Name, e.CreditCode)
 	if want := strconv.Itoa(len(b.Harvests)) + "批"; !strings.Contains(squash(strings.Join(pages, "")), "合计"+want) {
 		t.Errorf("record book lacks the total %s", want)
+	}
+	// The certification bundle of the product for one month: it holds every
+	// plot's inputs, verifies, and names a changed file.
+	var pname string
+	db.Reader().QueryRow("SELECT name FROM products WHERE id = (SELECT product_id FROM lots WHERE code = 'BIG-H0000001')").Scan(&pname)
+	start := time.Now()
+	data, m, err := MakeBundle(ctx, db, BundleQuery{Product: pname, From: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2025, 3, 31, 0, 0, 0, 0, time.UTC), Now: testStart})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("bundle: %d files, %d bytes, %s", len(m.Files), len(data), time.Since(start))
+	if _, err := VerifyBundle(data, PlatformSecretFor(ctx, db)); err != nil {
+		t.Fatal(err)
+	}
+	bad := rezip(t, data, func(n string, b []byte) []byte {
+		if n == "completeness.pdf" {
+			return append(b, ' ')
+		}
+		return b
+	}, nil)
+	var mm *ErrMismatch
+	if _, err := VerifyBundle(bad, PlatformSecretFor(ctx, db)); !errors.As(err, &mm) || mm.File != "completeness.pdf" {
+		t.Fatalf("tampered big bundle: %v", err)
 	}
 }
 

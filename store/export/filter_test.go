@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -194,6 +195,9 @@ func TestWriteFailures(t *testing.T) {
 	const before = "the previous export\r\n"
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.path == filepath.Join(unwritable, "a.csv") && runtime.GOOS == "windows" {
+				t.Skip("Windows ignores a folder's read-only attribute (mode 0555); an unwritable folder needs an ACL")
+			}
 			if tc.limit > 0 {
 				os.WriteFile(tc.path, []byte(before), 0o644)
 				createTemp = func(dir, pattern string) (tempFile, error) {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
+	"golang.org/x/image/font/sfnt"
 
 	"suyuan/assets"
 )
@@ -46,8 +48,85 @@ type doc struct {
 	pdf   *fpdf.Fpdf
 	h     Header
 	total int // pages in the finished document (0 on the counting pass)
-	size  float64
 	width map[widthKey]float64
+	fam   map[rune]string // "" when neither font has the rune
+	buf   sfnt.Buffer
+	// replaced is set when a character neither font has was drawn as
+	// [U+XXXX]; the footer then says so (on the second pass, every page).
+	replaced, noteMissing bool
+}
+
+var (
+	fontsOnce        sync.Once
+	cjkSFNT, latSFNT *sfnt.Font
+)
+
+func parsedFonts() (*sfnt.Font, *sfnt.Font) {
+	fontsOnce.Do(func() {
+		cjkSFNT, _ = sfnt.Parse(assets.CJKFont)
+		latSFNT, _ = sfnt.Parse(assets.LatinFont)
+	})
+	return cjkSFNT, latSFNT
+}
+
+// famOf is the font that draws r: the CJK font for hanzi and full-width
+// forms it has, Go Regular for what it has, "" for neither.
+func (d *doc) famOf(r rune) string {
+	if f, ok := d.fam[r]; ok {
+		return f
+	}
+	cjk, lat := parsedFonts()
+	f := ""
+	has := func(fn *sfnt.Font) bool {
+		if fn == nil {
+			return false
+		}
+		i, err := fn.GlyphIndex(&d.buf, r)
+		return err == nil && i != 0
+	}
+	switch {
+	case r == ' ':
+		f = famLatin
+	case isCJK(r) && has(cjk):
+		f = famCJK
+	case has(lat):
+		f = famLatin
+	case has(cjk):
+		f = famCJK
+	}
+	d.fam[r] = f
+	return f
+}
+
+// clean replaces control characters by spaces and characters neither font
+// has (rare name characters such as 喆, symbols such as ℃) by [U+XXXX], so
+// nothing is printed as a blank box and the code point stays readable.
+func (d *doc) clean(s string) string {
+	ok := true
+	for _, r := range s {
+		if r < 0x20 || d.famOf(r) == "" {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			b.WriteRune(r)
+		case r < 0x20:
+			b.WriteByte(' ')
+		case d.famOf(r) == "":
+			fmt.Fprintf(&b, "[U+%04X]", r)
+			d.replaced = true
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 type widthKey struct {
@@ -63,8 +142,8 @@ func isCJK(r rune) bool { return r >= 0x2E80 || (r >= 0x2100 && r <= 0x214F) || 
 // in every footer ("共 M 页" must be right on page 1). The bytes are
 // reproducible for the same content and printed time.
 func render(h Header, body func(d *doc) error) ([]byte, error) {
-	pass := func(total int) (*doc, error) {
-		d := &doc{h: h, total: total, width: map[widthKey]float64{}}
+	pass := func(total int, note bool) (*doc, error) {
+		d := &doc{h: h, total: total, width: map[widthKey]float64{}, fam: map[rune]string{}, noteMissing: note}
 		p := fpdf.New("P", "mm", "A4", "")
 		d.pdf = p
 		p.SetMargins(marginL, marginT, marginR)
@@ -90,12 +169,12 @@ func render(h Header, body func(d *doc) error) ([]byte, error) {
 		}
 		return d, nil
 	}
-	d, err := pass(0)
+	d, err := pass(0, false)
 	if err != nil {
 		return nil, err
 	}
 	n := d.pdf.PageCount()
-	d, err = pass(n)
+	d, err = pass(n, d.replaced)
 	if err != nil {
 		return nil, err
 	}
@@ -142,18 +221,19 @@ func (d *doc) footer() {
 	d.textCenter(pageW/2, pageH-8, 9, pages)
 	d.text(marginL, pageH-8, 8, d.t("打印日期：", "Printed: ")+d.h.Printed.Format("2006-01-02 15:04"))
 	d.textRight(pageW-marginR, pageH-8, 8, d.t("溯源站 Suyuan 生成", "made by Suyuan"))
+	if d.noteMissing {
+		d.textCenter(pageW/2, pageH-4, 7, d.t("注：[U+编码] 为字体未收录的字（原文见同名 XLSX 或 suyuan export）。",
+			"[U+XXXX] is a character the font lacks (the text is in the XLSX or suyuan export)."))
+	}
 }
 
-// runs splits s into maximal runs of one font.
-func runs(s string) [][2]string {
+// runs splits s (cleaned) into maximal runs of one font.
+func (d *doc) runs(s string) [][2]string {
 	var out [][2]string
 	var cur strings.Builder
 	fam := ""
 	for _, r := range s {
-		f := famLatin
-		if isCJK(r) {
-			f = famCJK
-		}
+		f := d.famOf(r)
 		if f != fam && cur.Len() > 0 {
 			out = append(out, [2]string{fam, cur.String()})
 			cur.Reset()
@@ -181,19 +261,15 @@ func (d *doc) runeWidth(fam string, size float64, r rune) float64 {
 // strWidth is s's width in mm at size points.
 func (d *doc) strWidth(size float64, s string) float64 {
 	w := 0.0
-	for _, r := range s {
-		f := famLatin
-		if isCJK(r) {
-			f = famCJK
-		}
-		w += d.runeWidth(f, size, r)
+	for _, r := range d.clean(s) {
+		w += d.runeWidth(d.famOf(r), size, r)
 	}
 	return w
 }
 
 // text draws s with its baseline at y, starting at x.
 func (d *doc) text(x, y, size float64, s string) {
-	for _, run := range runs(s) {
+	for _, run := range d.runs(d.clean(s)) {
 		d.pdf.SetFont(run[0], "", size)
 		d.pdf.Text(x, y, run[1])
 		x += d.strWidth(size, run[1])
@@ -209,16 +285,12 @@ func (d *doc) textCenter(x, y, size float64, s string) {
 // spaces; Latin words are kept whole when they fit).
 func (d *doc) wrap(size, w float64, s string) []string {
 	var lines []string
-	for _, para := range strings.Split(s, "\n") {
+	for _, para := range strings.Split(d.clean(s), "\n") {
 		var line []rune
 		lw := 0.0
 		lastSpace := -1
 		for _, r := range para {
-			f := famLatin
-			if isCJK(r) {
-				f = famCJK
-			}
-			rw := d.runeWidth(f, size, r)
+			rw := d.runeWidth(d.famOf(r), size, r)
 			if lw+rw > w && len(line) > 0 {
 				if lastSpace > 0 && !isCJK(r) && r != ' ' {
 					lines = append(lines, string(line[:lastSpace]))

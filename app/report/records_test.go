@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 	"testing"
 
@@ -95,5 +96,54 @@ func TestReportsEnglish(t *testing.T) {
 	}
 	if strings.Contains(all, "物料平衡") {
 		t.Error("English PDF has Chinese headers")
+	}
+}
+
+// TestRareCharacters: a character the bundled fonts lack (喆, a common name
+// character outside GB2312) is printed as [U+5586] with a footnote, never as
+// a blank box; the XLSX keeps the text itself.
+func TestRareCharacters(t *testing.T) {
+	ctx := context.Background()
+	db := demoStore(t, demo.ProfileCitrus)
+	var plot string
+	var appID int64
+	if err := db.Reader().QueryRow(`SELECT p.name, a.id FROM applications a JOIN plots p ON p.id = a.plot_id WHERE a.voided = 0 ORDER BY a.applied_on DESC LIMIT 1`).Scan(&plot, &appID); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", "file:"+db.Path()+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec("UPDATE applications SET operator = '王喆' WHERE id = ?", appID); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	b, err := Records(ctx, db, RecordsQuery{Plot: plot, From: testStart.AddDate(-1, 0, 0), To: testStart, Now: testStart})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pdf, err := b.PDF()
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(pdfPages(t, pdf), "")
+	if !strings.Contains(squash(all), "王[U+55") || !strings.Contains(squash(all), "字体未收录") {
+		t.Errorf("the rare character is not shown as its code point with a note:\n%s", all)
+	}
+	x, err := b.XLSX()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := f.GetRows("投入品使用")
+	found := false
+	for _, r := range rows {
+		found = found || strings.Contains(strings.Join(r, "|"), "王喆")
+	}
+	if !found {
+		t.Error("the XLSX lost 王喆")
 	}
 }

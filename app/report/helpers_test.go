@@ -153,3 +153,12 @@ func screenshot(t *testing.T, pdf []byte, name string) {
 func fmtSscan(s string, q *float64) (int, error) { return fmt.Sscan(s, q) }
 
 func asUM(err error, um *interface{ UserMessage(string) string }) bool { return errors.As(err, um) }
+
+// TestMain removes the shared demo stores after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, p := range demoFiles {
+		os.RemoveAll(filepath.Dir(p))
+	}
+	os.Exit(code)
+}

@@ -55,6 +55,8 @@ const (
 	fltPlot    = "plot"
 	fltProduct = "product"
 	fltLot     = "lot"
+	// fltPurchase is an input purchase batch (the recall of a bad batch).
+	fltPurchase = "purchase"
 )
 
 // exportJob is what one export or preview is asked to do; it is filled on
@@ -66,6 +68,7 @@ type exportJob struct {
 	lang     string // the file's language: zh or en
 	filter   export.Filter
 	from, to time.Time
+	purchase int64 // fltPurchase: a purchase id, 0 none
 	path     string
 	now      time.Time
 	version  string
@@ -122,7 +125,7 @@ var exportActions = []exportAction{
 		filters: fixedFilters(fltLot), check: needLot,
 		name: reportName("trace"), preview: tracePreview, run: traceRun},
 	{id: "recall", title: "exports.recall", hint: "exports.recallHint", formats: []string{"pdf", "xlsx"},
-		filters: fixedFilters(fltLot, fltPlot, fltDate), check: lotOrPlot,
+		filters: fixedFilters(fltLot, fltPlot, fltDate, fltPurchase), check: recallSubject,
 		name: reportName("recall"), preview: recallPreview, run: recallRun},
 	{id: "bundle", title: "exports.bundle", hint: "exports.bundleHint", formats: []string{"zip"},
 		filters: fixedFilters(fltProduct, fltDate), required: []string{fltDate}, check: needProduct,
@@ -150,10 +153,17 @@ func needProduct(j exportJob) error {
 	return nil
 }
 
-// lotOrPlot: a recall is of one lot, or of a plot's harvests in a period.
-func lotOrPlot(j exportJob) error {
+// recallSubject: a recall is of one lot, of a plot's harvests in a period,
+// or of an input purchase batch — exactly one.
+func recallSubject(j exportJob) error {
+	n := 0
+	for _, given := range []bool{j.filter.Lot != "", j.filter.Plot != "", j.purchase != 0} {
+		if given {
+			n++
+		}
+	}
 	switch {
-	case (j.filter.Lot == "") == (j.filter.Plot == ""):
+	case n != 1:
 		return uiError("exports.lotOrPlot")
 	case j.filter.Plot != "" && (j.from.IsZero() || j.to.IsZero()):
 		return uiError("exports.needDates")
@@ -483,8 +493,8 @@ func tracePreview(ctx context.Context, j exportJob) (exportPreview, error) {
 }
 
 func (j exportJob) recallQuery() report.RecallQuery {
-	q := report.RecallQuery{Lot: j.filter.Lot, Lang: j.lang, Now: j.now}
-	if q.Lot == "" {
+	q := report.RecallQuery{Lot: j.filter.Lot, Purchase: j.purchase, Lang: j.lang, Now: j.now}
+	if q.Lot == "" && q.Purchase == 0 {
 		q.Plot, q.From, q.To = j.filter.Plot, j.from, j.to
 	}
 	return q
@@ -623,6 +633,7 @@ type exportsScreen struct {
 	base     *widget.Select
 	plot     *widget.Select
 	product  *widget.Select
+	purchase *idSelect
 	lot      *widgets.ScanEntry
 	lotInfo  *widget.Label
 	trace    *widget.Check
@@ -679,6 +690,7 @@ func buildExports(s *Shell) (fyne.CanvasObject, any) {
 	es.base = newSelect(nil, func(string) { es.changed() })
 	es.plot = newSelect(nil, func(string) { es.changed() })
 	es.product = newSelect(nil, func(string) { es.changed() })
+	es.purchase = newIDSelect(func(int64) { es.changed() })
 	es.loadMasterData()
 	es.lotInfo = wrapLabel("")
 	es.lot = widgets.NewScanEntry()
@@ -782,6 +794,20 @@ func (es *exportsScreen) loadMasterData() {
 	for _, sel := range []*widget.Select{es.base, es.plot, es.product} {
 		sel.SetSelectedIndex(0)
 	}
+	purs := allRows(s, func(q store.ListQuery) ([]store.Purchase, error) { return s.d.Store.ListPurchases(s.ctx, q, 0) })
+	labels, ids := []string{tr("exports.none")}, []int64{0}
+	for _, p := range purs {
+		l := day(p.PurchasedOn) + "  " + p.MaterialName
+		if p.BatchNo != "" {
+			l += "  " + trf("exports.batchNo", "No", p.BatchNo)
+		}
+		if p.Supplier != "" {
+			l += "  · " + p.Supplier
+		}
+		labels, ids = append(labels, l), append(ids, p.ID)
+	}
+	es.purchase.setOptions(labels, ids)
+	es.purchase.SetSelectedIndex(0)
 }
 
 // choose shows the filters and formats of action a.
@@ -881,6 +907,9 @@ func (es *exportsScreen) changed() {
 			lot.Add(es.trace)
 		}
 		items = append(items, widget.NewFormItem(tr("exports.filter.lot"), lot))
+	}
+	if ap[fltPurchase] {
+		items = append(items, widget.NewFormItem(tr("exports.filter.purchase"), es.purchase.Select))
 	}
 	if len(ap) == 0 && es.action.id == "data" {
 		items = append(items, widget.NewFormItem("", wrapLabel(tr("exports.noFilters"))))
@@ -1029,6 +1058,9 @@ func (es *exportsScreen) job() (exportJob, error) {
 	}
 	if ap[fltBase] {
 		j.filter.Base = es.selected(es.base)
+	}
+	if ap[fltPurchase] {
+		j.purchase = es.purchase.ID()
 	}
 	if ap[fltLot] && j.filter.Lot != "" {
 		l, err := s.findLot(j.filter.Lot)

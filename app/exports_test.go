@@ -530,6 +530,28 @@ func TestExportsRecallAndBundle(t *testing.T) {
 		t.Fatalf("recall xlsx %s: %v", es.name.Text, err)
 	}
 
+	// A faulty input batch: both a lot and a batch is refused; the batch
+	// alone answers with the lots its plots' harvests went into.
+	es.purchase.SetSelectedIndex(1)
+	test.Tap(es.exportB)
+	if es.busy || f.s.lastMessage != tr("exports.lotOrPlot") {
+		t.Errorf("lot and batch: %q", f.s.lastMessage)
+	}
+	closeOverlays(f.w)
+	es.setLot("")
+	pur, err := f.db.GetPurchase(f.ctx, es.purchase.ID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	test.Tap(es.previewB)
+	if err := waitDone(t, es.done); err != nil {
+		t.Fatalf("batch recall preview: %v (%s)", err, es.status.Text)
+	}
+	if !strings.Contains(es.prev.Text, pur.MaterialName) {
+		t.Errorf("batch recall preview lacks %q:\n%s", pur.MaterialName, es.prev.Text)
+	}
+	es.purchase.SetSelectedIndex(0)
+
 	es.what.SetSelected(tr("exports.bundle"))
 	es.product.SetSelectedIndex(1)
 	today := f.s.today()

@@ -281,7 +281,14 @@ func dataRun(ctx context.Context, j exportJob) (exportResult, error) {
 	return exportResult{Path: r.Path, Bytes: r.Bytes, Rows: r.Rows, Unit: "exports.unitRows"}, nil
 }
 
-func kindTitle(k export.Kind) string { return pick(k.Zh, k.En) }
+// kindTitle is a kind's name in the GUI's language (the engine's English
+// names are lower case, for the middle of a sentence).
+func kindTitle(k export.Kind) string {
+	if CurrentLanguage() != "en" || k.En == "" {
+		return k.Zh
+	}
+	return strings.ToUpper(k.En[:1]) + k.En[1:]
+}
 
 // previewRows is how many rows the preview shows.
 const previewRows = 20

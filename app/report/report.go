@@ -19,15 +19,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"suyuan/store"
+	"suyuan/store/export"
 )
 
 // errf builds a store error with text in both languages.
@@ -176,50 +175,14 @@ func period(from, to time.Time) (string, string, error) {
 }
 
 // WriteFile writes data to path through a temporary file in the same
-// folder, fsynced and renamed: a full disk or a failure leaves nothing.
+// folder, fsynced and renamed (export.WriteAtomic): a missing folder, a full
+// disk or a failure is said in words and leaves nothing half-written.
 func WriteFile(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, ".report-*.tmp")
-	if err != nil {
-		return writeError(err, dir)
-	}
-	tmp := f.Name()
-	fail := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return writeError(err, dir)
-	}
-	if _, err := f.Write(data); err != nil {
-		return fail(err)
-	}
-	if err := f.Sync(); err != nil {
-		return fail(err)
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return writeError(err, dir)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return writeError(err, dir)
-	}
-	return nil
-}
-
-func writeError(err error, dir string) error {
-	switch {
-	case errors.Is(err, syscall.ENOSPC):
-		return errf(store.CodeDiskFull, err, "磁盘已满：文件夹 %s 所在磁盘没有足够空间，报告未写入，也没有留下不完整的文件。请清理该磁盘或换一个文件夹后重试。",
-			"the disk is full: there is no space for the report in %s; nothing was left half-written. Free some space or choose another folder and try again", dir)
-	case errors.Is(err, os.ErrPermission) || errors.Is(err, syscall.EROFS):
-		return errf(store.CodeStorage, err, "无法在文件夹 %s 中写入报告（没有写入权限或磁盘只读）。请选择另一个文件夹后重试。",
-			"the report cannot be written in the folder %s (no permission, or the disk is read-only); choose another folder and try again", dir)
-	case errors.Is(err, os.ErrNotExist):
-		return errf(store.CodeStorage, err, "文件夹 %s 不存在，报告未写入：请先新建这个文件夹，或选择另一个文件夹。",
-			"the folder %s does not exist, so the report was not written: create it first, or choose another folder", dir)
-	}
-	return errf(store.CodeStorage, err, "写入文件夹 %s 时出错（%v），报告未写入。请检查磁盘后重试。",
-		"writing the report to the folder %s failed (%v); check the disk and try again", dir, err)
+	_, _, err := export.WriteAtomic(path, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+	return err
 }
 
 // Words for stored codes.

@@ -115,6 +115,13 @@ func (c *counter) Write(p []byte) (int, error) {
 
 func (c *counter) sum() string { return hex.EncodeToString(c.h.Sum(nil)) }
 
+// WriteAtomic is writeAtomic for the other writers of files that leave the
+// app (reports, bundles): the same temporary-file-then-rename path and the
+// same messages for a missing folder, a full disk or no permission.
+func WriteAtomic(path string, fn func(w io.Writer) error) (size int64, sum string, err error) {
+	return writeAtomic(path, fn)
+}
+
 // writeAtomic writes path through fn: into a temporary file in the same
 // folder, flushed and fsynced, then renamed over path. On any failure the
 // temporary file is removed, so path is either the whole new file or as it

@@ -56,6 +56,15 @@ func (t *Theme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
 		return color.NRGBA{R: 0xc6, G: 0x28, B: 0x28, A: 0xff}
 	case ColorNameIdle:
 		return color.NRGBA{R: 0x75, G: 0x75, B: 0x75, A: 0xff}
+	case ftheme.ColorNameInputBorder:
+		// Fyne's default input border is exactly its disabled colour
+		// (#e3e3e3 light, #39393a dark), so an unselected radio button or
+		// an unchecked box looked disabled. A mid grey keeps the ring and
+		// entry borders visibly "available" in both variants.
+		if v == ftheme.VariantDark {
+			return color.NRGBA{R: 0x8a, G: 0x8a, B: 0x8e, A: 0xff}
+		}
+		return color.NRGBA{R: 0x8e, G: 0x8e, B: 0x8e, A: 0xff}
 	case ftheme.ColorNamePrimary:
 		// Agricultural green rather than Fyne's blue; also the icon colour.
 		return color.NRGBA{R: 0x2e, G: 0x7d, B: 0x32, A: 0xff}

@@ -1,12 +1,14 @@
 package theme
 
 import (
+	"image/color"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	ftheme "fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
 func TestAllColorNamesDefined(t *testing.T) {
@@ -76,4 +78,65 @@ func TestGlyphsRender(t *testing.T) {
 		}
 		seen[string(sig)] = s
 	}
+}
+
+// TestUnselectedRadioDoesNotLookDisabled: Fyne draws an unselected radio's
+// ring (and an unchecked box, an entry border) in ColorNameInputBorder and a
+// disabled one in ColorNameDisabled; the defaults are the same grey, so every
+// choice not yet made looked unavailable. The ring of an enabled, unselected
+// option must be clearly darker (light) / lighter (dark) than a disabled one.
+func TestUnselectedRadioDoesNotLookDisabled(t *testing.T) {
+	for _, v := range []fyne.ThemeVariant{ftheme.VariantLight, ftheme.VariantDark} {
+		th := New(false)
+		if th.Color(ftheme.ColorNameInputBorder, v) == th.Color(ftheme.ColorNameDisabled, v) {
+			t.Errorf("variant %d: input border is the disabled colour", v)
+		}
+	}
+	th := New(false)
+	// ring is how far the icon area's most contrasting pixel is from the
+	// background (grey levels), for a one-option group drawn in variant v.
+	ring := func(v fyne.ThemeVariant, disabled bool) int {
+		a := test.NewTempApp(t)
+		a.Settings().SetTheme(variantTheme{th, v})
+		r := widget.NewRadioGroup([]string{"合格"}, nil)
+		if disabled {
+			r.Disable()
+		}
+		w := test.NewTempWindow(t, r)
+		w.Resize(fyne.NewSize(120, 50))
+		img := w.Canvas().Capture()
+		iconEnd := int(th.Size(ftheme.SizeNameInnerPadding) + th.Size(ftheme.SizeNameInlineIcon) + th.Size(ftheme.SizeNamePadding))
+		lum := func(x, y int) int {
+			rr, g, bb, _ := img.At(x, y).RGBA()
+			return int(rr+g+bb) / 3 >> 8
+		}
+		b := img.Bounds()
+		bg, most := lum(b.Min.X, b.Min.Y), 0
+		for y := b.Min.Y; y < b.Max.Y; y++ {
+			for x := b.Min.X; x < b.Min.X+iconEnd && x < b.Max.X; x++ {
+				d := lum(x, y) - bg
+				if d < 0 {
+					d = -d
+				}
+				most = max(most, d)
+			}
+		}
+		return most
+	}
+	for _, v := range []fyne.ThemeVariant{ftheme.VariantLight, ftheme.VariantDark} {
+		on, off := ring(v, false), ring(v, true)
+		if on-off < 0x30 {
+			t.Errorf("variant %d: unselected ring contrast %#x vs disabled %#x: an available choice looks disabled", v, on, off)
+		}
+	}
+}
+
+// variantTheme draws t in one variant whatever the settings say.
+type variantTheme struct {
+	*Theme
+	v fyne.ThemeVariant
+}
+
+func (t variantTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Color {
+	return t.Theme.Color(n, t.v)
 }

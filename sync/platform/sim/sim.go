@@ -31,6 +31,7 @@ import (
 
 	_ "modernc.org/sqlite" // the "sqlite" driver
 
+	"suyuan/assets"
 	"suyuan/sync/platform"
 )
 
@@ -246,6 +247,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST "+platform.PathPackages, s.faulty(s.packages))
 	mux.HandleFunc("GET "+platform.PathSites+"{site}/head", s.faulty(s.siteHead))
 	mux.HandleFunc("GET /t/{code}", s.tracePage)
+	mux.HandleFunc("GET "+FontCJKPath, serveFont(assets.CJKFont))
+	mux.HandleFunc("GET "+FontLatinPath, serveFont(assets.LatinFont))
 	mux.HandleFunc("GET /{$}", s.home)
 	return mux
 }

@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"image"
@@ -11,10 +12,15 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	gosync "sync"
 	"testing"
 	"time"
 
+	"golang.org/x/image/font/sfnt"
+
+	"suyuan/assets"
 	"suyuan/store"
 	"suyuan/sync/outbox"
 	"suyuan/sync/platform"
@@ -184,16 +190,10 @@ func chromiumCheck(t *testing.T, url string, want []string) {
 		}
 		t.Fatal("chromium is required in CI")
 	}
-	args := func(extra ...string) []string {
-		return append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-			"--disable-component-update", "--disable-sync", "--user-data-dir=" + t.TempDir(), "--window-size=390,844"}, extra...)
-	}
+	args := func(extra ...string) []string { return chromiumArgs(t, extra...) }
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	dom, err := exec.CommandContext(ctx, bin, args("--dump-dom", url)...).Output()
-	if err != nil {
-		t.Fatalf("chromium --dump-dom: %v", err)
-	}
+	dom := chromiumDOM(t, url)
 	for _, w := range want {
 		if !strings.Contains(string(dom), w) {
 			t.Errorf("rendered DOM lacks %q", w)
@@ -228,6 +228,23 @@ func chromiumCheck(t *testing.T, url string, want []string) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// chromiumDOM renders url in headless Chromium and returns the DOM after load.
+func chromiumDOM(t *testing.T, url string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	dom, err := exec.CommandContext(ctx, "chromium", chromiumArgs(t, "--dump-dom", url)...).Output()
+	if err != nil {
+		t.Fatalf("chromium --dump-dom: %v", err)
+	}
+	return dom
+}
+
+func chromiumArgs(t *testing.T, extra ...string) []string {
+	return append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+		"--disable-component-update", "--disable-sync", "--user-data-dir=" + t.TempDir(), "--window-size=390,844"}, extra...)
 }
 
 // stats counts distinct colours and dark (text) pixels.
@@ -288,3 +305,102 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 func (r *recorder) WriteHeader(s int) { r.status = s }
+
+// The trace page brings its own fonts: its CSS names @font-face rules whose
+// URLs are routes of the simulator serving the bundled TrueType bytes as
+// font/ttf, and the body uses those families first. Without this a phone or
+// PC with no CJK font shows every hanzi as a box.
+func TestSimTracePageFonts(t *testing.T) {
+	s, err := sim.Open(context.Background(), sim.Options{DataDir: t.TempDir(), Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var mu gosync.Mutex
+	fetched := map[string]int{}
+	h := s.Handler()
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		fetched[r.URL.Path]++
+		mu.Unlock()
+		h.ServeHTTP(w, r)
+	})}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	defer srv.Close()
+	url := "http://" + l.Addr().String()
+
+	face := regexp.MustCompile(`@font-face\{font-family:"([^"]+)";src:url\("([^"]+)"\) format\("truetype"\)`)
+	fonts := []struct {
+		family, path string
+		want         []byte
+		runes        string // runes of the page this font must have glyphs for
+	}{
+		{"Suyuan CJK", sim.FontCJKPath, assets.CJKFont, "未找到该追溯码，请核对标签上的"},
+		{"Suyuan Latin", sim.FontLatinPath, assets.LatinFont, "NOSUCHabc0123"},
+	}
+	for _, page := range []string{"/t/NO-SUCH-CODE", "/"} {
+		resp, err := http.Get(url + page)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		faces := map[string]string{}
+		for _, m := range face.FindAllStringSubmatch(string(b), -1) {
+			faces[m[1]] = m[2]
+		}
+		for _, f := range fonts {
+			if faces[f.family] != f.path {
+				t.Errorf("%s: @font-face %q points at %q, want %q (faces %v)", page, f.family, faces[f.family], f.path, faces)
+			}
+		}
+		if !strings.Contains(string(b), `font-family:"Suyuan Latin","Suyuan CJK",sans-serif`) {
+			t.Errorf("%s: body does not use the bundled fonts first:\n%s", page, b)
+		}
+	}
+	for _, f := range fonts {
+		t.Run(f.family, func(t *testing.T) {
+			resp, err := http.Get(url + f.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "font/ttf" {
+				t.Fatalf("GET %s: %d %q, want 200 font/ttf", f.path, resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+			if !bytes.Equal(b, f.want) {
+				t.Fatalf("GET %s: %d bytes, not the bundled font's %d", f.path, len(b), len(f.want))
+			}
+			fnt, err := sfnt.Parse(b)
+			if err != nil {
+				t.Fatalf("served font does not parse: %v", err)
+			}
+			var buf sfnt.Buffer
+			for _, r := range f.runes {
+				if gi, err := fnt.GlyphIndex(&buf, r); err != nil || gi == 0 {
+					t.Errorf("served font has no glyph for %q", r)
+				}
+			}
+		})
+	}
+
+	// A real browser fetches both fonts when it renders the page.
+	if _, err := exec.LookPath("chromium"); err == nil {
+		mu.Lock()
+		clear(fetched)
+		mu.Unlock()
+		chromiumDOM(t, url+"/t/NO-SUCH-CODE")
+		mu.Lock()
+		defer mu.Unlock()
+		for _, f := range fonts {
+			if fetched[f.path] == 0 {
+				t.Errorf("chromium rendered the page without fetching %s (fetched %v)", f.path, fetched)
+			}
+		}
+	}
+}

@@ -17,7 +17,42 @@ import (
 // label. It walks from the code to the lot, its product, producer, plot and
 // base, the inputs applied to that plot before harvest (with the PHI check),
 // the tests of the lot and its 合格证. Chinese, one column, readable on a
-// phone, no external assets.
+// phone, no external assets: the fonts come from the simulator itself
+// (FontCJKPath, FontLatinPath), so the page renders the same in a browser on
+// a machine with no CJK font at all.
+
+// The routes of the bundled fonts the trace page's @font-face rules name:
+// assets.CJKFont (hanzi, CJK punctuation) and assets.LatinFont (Latin letters
+// and digits, which the CJK subset lacks).
+const (
+	FontCJKPath   = "/fonts/suyuan-cjk.ttf"
+	FontLatinPath = "/fonts/suyuan-latin.ttf"
+)
+
+// FontPreload asks the browser to fetch both fonts with the page itself, so
+// that they are there by the load event (a screenshot or print taken then
+// shows the text, not the blank of the font-display:block period).
+const FontPreload = `<link rel="preload" href="` + FontLatinPath + `" as="font" type="font/ttf" crossorigin>
+<link rel="preload" href="` + FontCJKPath + `" as="font" type="font/ttf" crossorigin>`
+
+// FontCSS is the @font-face rules and the font-family every page of the
+// simulator uses.
+const FontCSS = `@font-face{font-family:"Suyuan Latin";src:url("` + FontLatinPath + `") format("truetype");font-display:block}
+@font-face{font-family:"Suyuan CJK";src:url("` + FontCJKPath + `") format("truetype");font-display:block}
+body{font-family:"Suyuan Latin","Suyuan CJK",sans-serif}`
+
+// serveFont serves one embedded TrueType font (font/ttf, RFC 8081), cacheable
+// for a day; the bytes never change while the simulator runs.
+func serveFont(b []byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "font/ttf")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(b)
+		}
+	}
+}
 
 type inputView struct {
 	Date, Name, RegNo, Dose, Target string
@@ -52,7 +87,7 @@ type traceView struct {
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>追溯平台模拟器</title>
+	fmt.Fprint(w, `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>追溯平台模拟器</title>`+FontPreload+`<style>`+FontCSS+`</style>
 <h1>追溯平台模拟器 / platform simulator</h1><p>查询：/t/{追溯码}</p>`)
 }
 
@@ -253,8 +288,10 @@ var traceTmpl = template.Must(template.New("trace").Parse(`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <title>{{if .HasLot}}{{.Product}} - {{end}}农产品追溯查询</title>
+` + FontPreload + `
 <style>
-body{margin:0;font-family:"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;background:#f3f6f2;color:#1d2b1f;font-size:16px;line-height:1.5}
+` + FontCSS + `
+body{margin:0;background:#f3f6f2;color:#1d2b1f;font-size:16px;line-height:1.5}
 header{background:#2e7d32;color:#fff;padding:18px 16px}
 header h1{margin:0;font-size:22px}
 header p{margin:4px 0 0;font-size:13px;opacity:.9;word-break:break-all}

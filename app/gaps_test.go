@@ -431,6 +431,7 @@ func TestHeldLotRelease(t *testing.T) {
 	}
 	hp.labName.SetText("玉溪市检测中心")
 	hp.labReport.SetText("YX-R-01")
+	hp.labVerdict.SetSelected(tr("verdict.negative"))
 	test.Tap(hp.labSave)
 	if held(lots[1].ID) {
 		t.Fatalf("negative lab re-test did not lift the hold: %q", f.s.lastMessage)
@@ -447,15 +448,15 @@ func TestHeldLotRelease(t *testing.T) {
 
 	// 3. Disposal settling the hold (administrators only).
 	pick(lots[2].ID)
+	hp.dispMethod.SetSelected(tr("dispose.destroy"))
 	hp.dispQty.SetText("40")
-	test.Tap(hp.dispBtn)
-	if !strings.Contains(f.s.lastMessage, "原因") {
-		t.Errorf("disposal without reason: %q", f.s.lastMessage)
+	if !hp.dispBtn.Disabled() || !strings.Contains(hp.dispWhy.Text, "原因") {
+		t.Errorf("disposal without reason: button enabled %v, hint %q", !hp.dispBtn.Disabled(), hp.dispWhy.Text)
 	}
-	closeOverlays(f.w)
 	hp.dispReason.SetText("分拣出的不合格部分销毁")
 	hp.dispResolves.SetChecked(true)
 	test.Tap(hp.dispBtn)
+	test.Tap(hp.destroyConfirm)
 	if held(lots[2].ID) {
 		t.Fatalf("disposal did not settle the hold: %q", f.s.lastMessage)
 	}

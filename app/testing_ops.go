@@ -38,6 +38,7 @@ type heldPane struct {
 	labVerdict                *widget.RadioGroup
 	labName, labReport, labIt *widget.Entry
 	labSave                   *widget.Button
+	labWhy                    *widget.Label // what is missing before saving
 
 	// administrator's release
 	releaseReason *widget.Entry
@@ -49,6 +50,13 @@ type heldPane struct {
 	dispReason   *widget.Entry
 	dispResolves *widget.Check
 	dispBtn      *widget.Button
+	dispWhy      *widget.Label // what is missing before recording
+	avail        float64       // the lot's balance (a disposal may not exceed it)
+	hasAvail     bool
+	product      string
+	// the destroy confirmation (tests)
+	destroyPrompt  *widget.Label
+	destroyConfirm *widget.Button
 }
 
 func (ts *testingScreen) buildHeld() fyne.CanvasObject {
@@ -62,13 +70,16 @@ func (ts *testingScreen) buildHeld() fyne.CanvasObject {
 	hp.pill = widgets.NewStatusPill("", widgets.PillBad)
 	hp.pill.Hide()
 
-	hp.retestOf = newIDSelect(nil)
-	hp.labVerdict = widget.NewRadioGroup([]string{tr("verdict.negative"), tr("verdict.positive")}, nil)
+	hp.retestOf = newIDSelect(func(int64) { hp.updateLab() })
+	// No verdict is preselected: the technician chooses one, and saving is
+	// unavailable until then (labWhy says so).
+	hp.labVerdict = widget.NewRadioGroup([]string{tr("verdict.negative"), tr("verdict.positive")}, func(string) { hp.updateLab() })
 	hp.labVerdict.Horizontal = true
 	hp.labName, hp.labReport, hp.labIt = widget.NewEntry(), widget.NewEntry(), widget.NewEntry()
 	hp.labReport.SetPlaceHolder(tr("held.reportHint"))
 	hp.labSave = widget.NewButton(tr("held.labSave"), hp.saveLab)
 	hp.labSave.Importance = widget.HighImportance
+	hp.labWhy = wrapLabel("")
 	lab := widget.NewForm(
 		widget.NewFormItem(tr("held.retestOf"), hp.retestOf),
 		widget.NewFormItem(tr("held.lab"), hp.labName),
@@ -82,13 +93,18 @@ func (ts *testingScreen) buildHeld() fyne.CanvasObject {
 	hp.releaseBtn = widget.NewButton(tr("held.release"), hp.release)
 	hp.releaseBtn.Importance = widget.DangerImportance
 
-	hp.dispMethod = newSelect(transAll("dispose.", disposeMethods), nil)
-	hp.dispMethod.SetSelectedIndex(0)
+	// Neither a method nor a quantity is preselected (it used to be
+	// "destroy" with the whole balance): the form says what is missing and
+	// the button stays unavailable until it is filled in.
+	hp.dispMethod = newSelect(transAll("dispose.", disposeMethods), func(string) { hp.updateDisp() })
 	hp.dispQty = widget.NewEntry()
+	hp.dispQty.OnChanged = func(string) { hp.updateDisp() }
 	hp.dispReason = widget.NewEntry()
 	hp.dispReason.SetPlaceHolder(tr("held.disposeHint"))
+	hp.dispReason.OnChanged = func(string) { hp.updateDisp() }
 	hp.dispResolves = widget.NewCheck(tr("held.resolves"), nil)
 	hp.dispBtn = widget.NewButton(tr("held.dispose"), hp.dispose)
+	hp.dispWhy = wrapLabel("")
 	disp := widget.NewForm(
 		widget.NewFormItem(tr("held.method"), hp.dispMethod),
 		widget.NewFormItem(tr("common.quantity"), hp.dispQty),
@@ -96,7 +112,7 @@ func (ts *testingScreen) buildHeld() fyne.CanvasObject {
 	)
 
 	hp.actions = container.NewVBox(
-		title(tr("held.labTitle")), lab, hp.labSave,
+		title(tr("held.labTitle")), lab, container.NewBorder(nil, nil, hp.labSave, nil, hp.labWhy),
 		widget.NewSeparator(),
 		title(tr("held.disposeTitle")), disp,
 	)
@@ -104,13 +120,15 @@ func (ts *testingScreen) buildHeld() fyne.CanvasObject {
 	if admin {
 		hp.actions.Add(hp.dispResolves)
 	}
-	hp.actions.Add(hp.dispBtn)
+	hp.actions.Add(container.NewBorder(nil, nil, hp.dispBtn, nil, hp.dispWhy))
 	if admin {
 		hp.actions.Add(widget.NewSeparator())
 		hp.actions.Add(title(tr("held.releaseTitle")))
 		hp.actions.Add(widget.NewForm(widget.NewFormItem(tr("common.reason"), hp.releaseReason)))
 		hp.actions.Add(hp.releaseBtn)
 	}
+	hp.updateLab()
+	hp.updateDisp()
 	hp.actions.Hide()
 	detail := container.NewVScroll(container.NewVBox(container.NewBorder(nil, nil, nil, container.NewVBox(hp.pill), hp.info), hp.actions))
 	split := container.NewVSplit(hp.list.Object(), detail)
@@ -126,9 +144,14 @@ func (hp *heldPane) selectLot(l store.Lot) {
 	}
 	hp.lot, hp.hasLot = l, true
 	info := trf("held.lotInfo", "Code", l.Code, "Qty", fmtQty(l.Quantity)+" "+l.Unit, "Reason", l.HoldReason)
+	hp.hasAvail, hp.avail = false, 0
 	if b, err := s.d.Store.Balance(s.ctx, l.ID); err == nil {
 		info += "\n" + trf("shipping.available", "N", fmtQty(b.Available), "Unit", l.Unit)
-		hp.dispQty.SetText(fmtQty(b.Available))
+		hp.hasAvail, hp.avail = true, b.Available
+	}
+	hp.product = ""
+	if p, err := s.d.Store.GetProduct(s.ctx, l.ProductID); err == nil {
+		hp.product = strings.TrimSpace(p.Name + " " + p.Variety)
 	}
 	hp.info.SetText(info)
 	if l.Hold {
@@ -151,10 +174,14 @@ func (hp *heldPane) selectLot(l store.Lot) {
 		hp.retestOf.SetSelectedIndex(0)
 		hp.labIt.SetText(pos[0].Item)
 	}
-	hp.labVerdict.SetSelected(tr("verdict.negative"))
+	hp.labVerdict.SetSelected("")
 	hp.releaseReason.SetText("")
+	hp.dispMethod.ClearSelected()
+	hp.dispQty.SetText("")
 	hp.dispReason.SetText("")
 	hp.dispResolves.SetChecked(false)
+	hp.updateLab()
+	hp.updateDisp()
 	if l.Hold {
 		hp.actions.Show()
 	} else {
@@ -184,9 +211,15 @@ func (hp *heldPane) saveLab() {
 		s.showError(uiError("held.needPositive"))
 		return
 	}
-	verdict := "negative"
-	if hp.labVerdict.Selected == tr("verdict.positive") {
+	var verdict string
+	switch hp.labVerdict.Selected {
+	case tr("verdict.negative"):
+		verdict = "negative"
+	case tr("verdict.positive"):
 		verdict = "positive"
+	default:
+		s.showError(uiError("held.needVerdict"))
+		return
 	}
 	basis := strings.TrimSpace(strings.Join([]string{strings.TrimSpace(hp.labName.Text), strings.TrimSpace(hp.labReport.Text)}, " "))
 	ins, err := s.d.Store.RecordInspection(s.ctx, s.actor, store.InspectionInput{LotID: hp.lot.ID, Kind: "lab", RetestOf: &id,
@@ -223,23 +256,122 @@ func (hp *heldPane) dispose() {
 		s.showError(uiError("held.pick"))
 		return
 	}
-	q, err := parseFloat(hp.dispQty.Text, "common.quantity")
+	q, err := hp.dispMissing()
 	if err != nil {
 		s.showError(err)
 		return
 	}
-	d, err := s.d.Store.Dispose(s.ctx, s.actor, store.DisposeInput{LotID: hp.lot.ID, Date: s.today(),
-		Method: at(disposeMethods, hp.dispMethod.SelectedIndex()), Quantity: q, Reason: hp.dispReason.Text,
-		ResolvesHold: hp.dispResolves.Checked})
-	if err != nil {
-		s.showError(err)
+	method := at(disposeMethods, hp.dispMethod.SelectedIndex())
+	if method != "destroy" {
+		if err := hp.record(method, q); err != nil {
+			s.showError(err)
+		}
 		return
+	}
+	// Destroying cannot be undone: ask again with the quantity in words.
+	var d dialog.Dialog
+	hp.destroyPrompt = wrapLabel(trf("held.destroyPrompt", "Qty", fmtQty(q), "Unit", unitWord(hp.lot.Unit),
+		"Product", hp.product, "Code", hp.lot.Code))
+	hp.destroyConfirm = widget.NewButton(tr("held.destroyConfirm"), func() {
+		d.Hide()
+		if err := hp.record(method, q); err != nil {
+			s.showError(err)
+		}
+	})
+	hp.destroyConfirm.Importance = widget.DangerImportance
+	cancel := widget.NewButton(tr("Cancel"), func() { d.Hide() })
+	d = dialog.NewCustomWithoutButtons(tr("held.destroyTitle"), container.NewVBox(hp.destroyPrompt,
+		container.NewGridWithColumns(2, cancel, hp.destroyConfirm)), s.w)
+	d.Resize(s.dialogSize(520, 0))
+	d.Show()
+}
+
+// record stores the disposal (store.Dispose) and refreshes the pane.
+func (hp *heldPane) record(method string, q float64) error {
+	s := hp.s
+	d, err := s.d.Store.Dispose(s.ctx, s.actor, store.DisposeInput{LotID: hp.lot.ID, Date: s.today(),
+		Method: method, Quantity: q, Reason: hp.dispReason.Text, ResolvesHold: hp.dispResolves.Checked})
+	if err != nil {
+		return err
 	}
 	msg := trf("held.disposed", "Code", hp.lot.Code, "Qty", fmtQty(d.Quantity)+" "+hp.lot.Unit)
 	if d.HoldLifted {
 		msg += "\n" + trf("held.lifted", "Code", hp.lot.Code)
 	}
 	hp.after(msg)
+	return nil
+}
+
+// updateLab enables saving the re-test only once a positive to re-test and
+// a verdict are chosen; labWhy says what is missing.
+func (hp *heldPane) updateLab() {
+	if hp.labWhy == nil || hp.labSave == nil {
+		return
+	}
+	var why string
+	switch {
+	case !hp.hasLot:
+		why = tr("held.pick")
+	case hp.retestOf.ID() == 0:
+		why = tr("held.needPositive")
+	case hp.labVerdict.Selected == "":
+		why = tr("held.needVerdict")
+	}
+	hp.labWhy.SetText(why)
+	if why != "" {
+		hp.labSave.Disable()
+	} else {
+		hp.labSave.Enable()
+	}
+}
+
+// dispMissing is the disposal quantity once the form is complete, or what
+// is missing or wrong: a method, a quantity (a number, at most the lot's
+// balance, named), a reason.
+func (hp *heldPane) dispMissing() (float64, error) {
+	if !hp.hasLot {
+		return 0, uiError("held.pick")
+	}
+	if hp.dispMethod.SelectedIndex() < 0 {
+		return 0, uiError("held.needMethod")
+	}
+	if strings.TrimSpace(hp.dispQty.Text) == "" {
+		return 0, uiError("held.needQty")
+	}
+	q, err := parseFloat(hp.dispQty.Text, "common.quantity")
+	if err != nil {
+		return 0, err
+	}
+	if hp.hasAvail && q > hp.avail {
+		return 0, uiError("held.qtyOver", "Qty", fmtQty(q), "Code", hp.lot.Code, "Avail", fmtQty(hp.avail), "Unit", unitWord(hp.lot.Unit))
+	}
+	if strings.TrimSpace(hp.dispReason.Text) == "" {
+		return 0, uiError("held.needReason")
+	}
+	return q, nil
+}
+
+// updateDisp enables recording the disposal only when dispMissing has
+// nothing to say; dispWhy says it otherwise.
+func (hp *heldPane) updateDisp() {
+	if hp.dispWhy == nil || hp.dispBtn == nil {
+		return
+	}
+	if _, err := hp.dispMissing(); err != nil {
+		hp.dispWhy.SetText(userMessage(err))
+		hp.dispBtn.Disable()
+		return
+	}
+	hp.dispWhy.SetText("")
+	hp.dispBtn.Enable()
+}
+
+// unitWord is a unit as said in the UI language ("kg" is 公斤 in Chinese).
+func unitWord(u string) string {
+	if w := tr("unit." + u); w != "unit."+u {
+		return w
+	}
+	return u
 }
 
 // --- pending readings: testing-station bind and discard ---

@@ -199,3 +199,84 @@ func TestAnalyzerTestConnection(t *testing.T) {
 		t.Errorf("working port not remembered: %q", got)
 	}
 }
+
+// TestHeldLotFormsDecideNothing: the lab re-test and the disposal of a held
+// lot start with nothing chosen (no verdict, no method, an empty quantity),
+// their buttons stay unavailable with the missing item named next to them,
+// a quantity over the balance is refused with the balance named, and
+// destroying asks again with the quantity in words before anything is
+// recorded.
+func TestHeldLotFormsDecideNothing(t *testing.T) {
+	f, _ := loggedIn(t, "admin", "secret1")
+	lot := f.harvestLot(120)
+	rids := importReadings(t, f, 80)
+	if _, err := f.db.BindReading(f.ctx, f.s.actor, rids[0], lot.Code); err != nil {
+		t.Fatal(err)
+	}
+	p, err := f.db.GetProduct(f.ctx, lot.ProductID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := f.testingScreen()
+	hp := ts.held
+	l, ok := findRow(hp.list, func(l store.Lot) bool { return l.ID == lot.ID })
+	if !ok {
+		t.Fatal("held lot not listed")
+	}
+	hp.list.onSelect(l)
+
+	// Lab re-test: no verdict until the technician chooses one.
+	if hp.labVerdict.Selected != "" {
+		t.Errorf("verdict preselected: %q", hp.labVerdict.Selected)
+	}
+	if !hp.labSave.Disabled() || hp.labWhy.Text != tr("held.needVerdict") {
+		t.Errorf("save without verdict: enabled %v, hint %q", !hp.labSave.Disabled(), hp.labWhy.Text)
+	}
+	hp.labVerdict.SetSelected(tr("verdict.positive"))
+	if hp.labSave.Disabled() || hp.labWhy.Text != "" {
+		t.Errorf("verdict chosen: enabled %v, hint %q", !hp.labSave.Disabled(), hp.labWhy.Text)
+	}
+
+	// Disposal: no method, no quantity.
+	steps := []struct {
+		name   string
+		do     func()
+		hint   string // substring of the hint; "" = complete
+		enable bool
+	}{
+		{"nothing chosen", func() {}, tr("held.needMethod"), false},
+		{"method", func() { hp.dispMethod.SetSelected(tr("dispose.destroy")) }, tr("held.needQty"), false},
+		{"over the balance", func() { hp.dispQty.SetText("500") }, "120 公斤", false},
+		{"quantity", func() { hp.dispQty.SetText("120") }, tr("held.needReason"), false},
+		{"reason", func() { hp.dispReason.SetText("阳性批次整批销毁") }, "", true},
+	}
+	if hp.dispMethod.SelectedIndex() >= 0 || hp.dispQty.Text != "" {
+		t.Errorf("disposal preselected: method %q, quantity %q", hp.dispMethod.Selected, hp.dispQty.Text)
+	}
+	for _, st := range steps {
+		st.do()
+		if hp.dispBtn.Disabled() == st.enable {
+			t.Errorf("%s: button enabled %v, want %v (hint %q)", st.name, !hp.dispBtn.Disabled(), st.enable, hp.dispWhy.Text)
+		}
+		if (st.hint == "" && hp.dispWhy.Text != "") || !strings.Contains(hp.dispWhy.Text, st.hint) {
+			t.Errorf("%s: hint %q, want %q", st.name, hp.dispWhy.Text, st.hint)
+		}
+	}
+
+	// Destroy asks again; nothing is recorded before the confirmation.
+	test.Tap(hp.dispBtn)
+	want := "销毁 120 公斤 " + strings.TrimSpace(p.Name+" "+p.Variety) + "（批次 " + lot.Code + "）？此操作不可撤销。"
+	if hp.destroyPrompt == nil || hp.destroyPrompt.Text != want {
+		t.Fatalf("destroy prompt %v, want %q", hp.destroyPrompt, want)
+	}
+	if !containsObject(f.w.Canvas().Overlays().Top(), hp.destroyConfirm) {
+		t.Fatal("destroy confirmation not shown")
+	}
+	if b, _ := f.db.Balance(f.ctx, lot.ID); b.Disposed != 0 {
+		t.Fatalf("disposed %v before the confirmation", b.Disposed)
+	}
+	test.Tap(hp.destroyConfirm)
+	if b, _ := f.db.Balance(f.ctx, lot.ID); b.Disposed != 120 {
+		t.Errorf("disposed %v after confirming, want 120 (%s)", b.Disposed, f.s.lastMessage)
+	}
+}

@@ -82,6 +82,7 @@ type packingScreen struct {
 	upstream  *widget.Entry
 	upForm    *widget.Form
 	issue     *widget.Button
+	issueWhy  *widget.Label // why issuing is unavailable, next to the button
 	certRoom  *widget.Label
 	issuedNow *store.Certificate
 
@@ -95,7 +96,8 @@ type packingScreen struct {
 	previewImg image.Image // what the preview shows (tests compare it with the print)
 
 	printBtn *widget.Button
-	progress *widget.ProgressBar
+	printWhy *widget.Label       // why printing is unavailable, next to the button
+	progress *widget.ProgressBar // shown only while a job runs
 	status   *widget.Label
 	printing bool
 	// done receives once per finished print run (tests wait on it).
@@ -141,6 +143,7 @@ func buildPacking(s *Shell) (fyne.CanvasObject, any) {
 	ps.certRoom = widget.NewLabel("")
 	ps.issue = widget.NewButton(tr("packing.issue"), ps.issueCert)
 	ps.issue.Importance = widget.HighImportance
+	ps.issueWhy = wrapLabel("")
 	basisBox := container.NewVBox()
 	for _, c := range ps.basis {
 		basisBox.Add(c)
@@ -158,7 +161,7 @@ func buildPacking(s *Shell) (fyne.CanvasObject, any) {
 			widget.NewFormItem(tr("common.quantity"), container.NewBorder(nil, nil, nil, ps.certRoom, ps.certQty)),
 		),
 		ps.upForm,
-		ps.issue,
+		container.NewBorder(nil, nil, ps.issue, nil, ps.issueWhy),
 	)
 	ps.certBox.Hide()
 
@@ -190,7 +193,9 @@ func buildPacking(s *Shell) (fyne.CanvasObject, any) {
 
 	ps.printBtn = widget.NewButton(tr("packing.print"), ps.print)
 	ps.printBtn.Importance = widget.HighImportance
+	ps.printWhy = wrapLabel("")
 	ps.progress = widget.NewProgressBar()
+	ps.progress.Hide() // no idle "0 %": shown while a job runs
 	ps.status = wrapLabel("")
 
 	ps.jobs = widget.NewList(func() int { return len(ps.jobRows) },
@@ -230,7 +235,7 @@ func buildPacking(s *Shell) (fyne.CanvasObject, any) {
 			widget.NewFormItem(tr("packing.reprint"), ps.reason),
 			widget.NewFormItem(tr("packing.printer"), ps.printer),
 		),
-		ps.printBtn, ps.progress, ps.status,
+		container.NewBorder(nil, nil, ps.printBtn, nil, ps.printWhy), ps.progress, ps.status,
 	)
 	jobsBox := container.NewBorder(container.NewBorder(nil, nil, nil, ps.resume, title(tr("packing.jobs"))), nil, nil, nil, ps.jobs)
 	previewBox := container.NewBorder(title(tr("packing.preview")), ps.previewErr, nil, nil, container.NewPadded(ps.preview))
@@ -241,6 +246,7 @@ func buildPacking(s *Shell) (fyne.CanvasObject, any) {
 	body := container.NewHSplit(left, inner)
 	body.Offset = 0.33
 	ps.refreshPrinter()
+	ps.updateActions()
 	s.w.Canvas().Focus(ps.scan)
 	return body, ps
 }
@@ -426,9 +432,6 @@ func (ps *packingScreen) kindChanged() {
 		return
 	}
 	if ps.kindValue() == packCert {
-		// The issue button stays enabled even when the lot may not be
-		// certified: the reason is on screen next to the choice, and a tap
-		// shows the store's rule message rather than nothing.
 		ps.certBox.Show()
 	} else {
 		ps.certBox.Hide()
@@ -595,6 +598,7 @@ func (ps *packingScreen) updatePreview() {
 		ps.preview.Refresh()
 		ps.previewErr.SetText(msg)
 	}
+	defer ps.updateActions()
 	if !ps.hasLot {
 		show(nil, tr("packing.noLot"))
 		return
@@ -696,9 +700,11 @@ func (ps *packingScreen) run(job store.PrintJob, uri string) {
 	s := ps.s
 	ps.printing = true
 	ps.printBtn.Disable()
+	ps.printWhy.SetText("")
 	ps.resume.Disable()
 	ps.progress.Max = float64(job.Copies)
 	ps.progress.SetValue(float64(job.Printed))
+	ps.progress.Show()
 	ps.status.SetText(trf("packing.printing", "ID", job.ID, "Done", job.Printed, "N", job.Copies))
 	ps.loadJobs()
 	// The preview now shows the job's own first label to print.
@@ -718,7 +724,8 @@ func (ps *packingScreen) run(job store.PrintJob, uri string) {
 		})
 		fyne.Do(func() {
 			ps.printing = false
-			ps.printBtn.Enable()
+			ps.progress.Hide()
+			ps.updateActions()
 			if err != nil {
 				ps.status.SetText(trf("packing.failed", "ID", job.ID) + "\n" + userMessage(err))
 				s.showError(err)
@@ -732,6 +739,65 @@ func (ps *packingScreen) run(job store.PrintJob, uri string) {
 			}
 		})
 	}()
+}
+
+// printBlock is why printing is unavailable now ("" when it is not): no lot
+// scanned, no printer set up, the lot voided or on hold for a certificate
+// or voucher (a trace label is allowed on a held lot, store.StartPrintJob),
+// no certificate chosen, or a bad number of copies.
+func (ps *packingScreen) printBlock() string {
+	if !ps.hasLot {
+		return tr("packing.scanFirst")
+	}
+	if ps.printerURI() == "" {
+		return tr("packing.addPrinter")
+	}
+	kind := ps.kindValue()
+	switch {
+	case ps.lot.Hold && kind != packTrace:
+		return trf("packing.heldWhy", "Reason", ps.lot.HoldReason)
+	case ps.lot.Voided:
+		return ps.certWhy.Text
+	}
+	if _, _, err := ps.printKind(); err != nil {
+		return userMessage(err)
+	}
+	if _, err := ps.copiesValue(); err != nil {
+		return userMessage(err)
+	}
+	return ""
+}
+
+// updateActions makes 开具合格证 and 打印 unavailable when the rules would
+// refuse them, with the reason next to each button (not clickable and then
+// refused).
+func (ps *packingScreen) updateActions() {
+	if ps.issue == nil || ps.printBtn == nil {
+		return
+	}
+	switch {
+	case !ps.hasLot:
+		ps.issue.Disable()
+		ps.issueWhy.SetText(tr("packing.scanFirst"))
+	case !ps.certOK:
+		ps.issue.Disable()
+		ps.issueWhy.SetText(ps.certWhy.Text)
+	default:
+		ps.issue.Enable()
+		ps.issueWhy.SetText("")
+	}
+	if ps.printing {
+		ps.printBtn.Disable()
+		ps.printWhy.SetText("")
+		return
+	}
+	if why := ps.printBlock(); why != "" {
+		ps.printBtn.Disable()
+		ps.printWhy.SetText(why)
+		return
+	}
+	ps.printBtn.Enable()
+	ps.printWhy.SetText("")
 }
 
 // printRun opens the printer at uri (a PDF or PNG file sink for file:// in

@@ -57,6 +57,7 @@ func waitDone(t *testing.T, ch chan error) error {
 
 func TestPackingHoldBlocksCertificateWithRuleMessage(t *testing.T) {
 	f, _ := loggedIn(t, "admin", "secret1")
+	f.setSetting(SettingPrinterURI, "file://"+filepath.ToSlash(filepath.Join(t.TempDir(), "labels.tspl")))
 	lot := f.harvestLot(200)
 	if _, err := f.db.RecordInspection(f.ctx, f.s.actor, store.InspectionInput{LotID: lot.ID, Kind: "rapid", Item: "有机磷", Rate: ptr(72)}); err != nil {
 		t.Fatal(err)
@@ -77,14 +78,25 @@ func TestPackingHoldBlocksCertificateWithRuleMessage(t *testing.T) {
 	if !ps.holdPill.Visible() {
 		t.Error("hold not shown on the lot")
 	}
+	// 开具合格证 and 打印 of a certificate or voucher are unavailable, with
+	// the hold's reason beside them; a trace label is allowed on hold.
+	held, _ := f.db.LotByID(f.ctx, lot.ID)
 	ps.kind.SetSelected(tr("packing.kind.cert"))
-	if ps.issue.Disabled() {
-		t.Error("issue button disabled without a tap-able reason")
+	if !ps.issue.Disabled() || ps.issueWhy.Text != want || !strings.Contains(ps.issueWhy.Text, held.HoldReason) {
+		t.Errorf("issue for a held lot: enabled %v, beside it %q, want %q", !ps.issue.Disabled(), ps.issueWhy.Text, want)
 	}
+	for _, k := range []string{packCert, packVoucher} {
+		ps.kind.SetSelected(tr("packing.kind." + k))
+		if !ps.printBtn.Disabled() || !strings.Contains(ps.printWhy.Text, held.HoldReason) {
+			t.Errorf("%s print for a held lot: enabled %v, beside it %q", k, !ps.printBtn.Disabled(), ps.printWhy.Text)
+		}
+	}
+	ps.kind.SetSelected(tr("packing.kind." + packTrace))
+	if ps.printBtn.Disabled() {
+		t.Errorf("trace labels refused on a held lot: %q", ps.printWhy.Text)
+	}
+	ps.kind.SetSelected(tr("packing.kind.cert"))
 	test.Tap(ps.issue)
-	if !strings.Contains(overlayTexts(f.w), want) {
-		t.Errorf("tapping issue did not show the rule message %q: %q", want, overlayTexts(f.w))
-	}
 	closeOverlays(f.w)
 	n, _ := f.db.CountCertificates(f.ctx, store.CertificateQuery{LotID: lot.ID})
 	if n != 0 {
@@ -253,4 +265,47 @@ func sameImage(a, b image.Image) bool {
 		}
 	}
 	return true
+}
+
+// TestPackingPrintUnavailableSaysWhy: 打印 is not clickable-then-refused:
+// with no lot scanned or no printer set up it is disabled with the step to
+// take beside it, and the progress bar appears only while a job runs.
+func TestPackingPrintUnavailableSaysWhy(t *testing.T) {
+	f, _ := loggedIn(t, "admin", "secret1")
+	lot := f.harvestLot(50)
+	ps := f.packing()
+	if !ps.printBtn.Disabled() || ps.printWhy.Text != "先扫描批次" {
+		t.Errorf("no lot: print enabled %v, beside it %q", !ps.printBtn.Disabled(), ps.printWhy.Text)
+	}
+	if !ps.issue.Disabled() {
+		t.Error("issue enabled with no lot")
+	}
+	if ps.progress.Visible() {
+		t.Error("idle progress bar shown")
+	}
+	scanInto(ps.scan, lot.Code)
+	if !ps.hasLot || !ps.printBtn.Disabled() || ps.printWhy.Text != "先在设置中添加打印机" {
+		t.Errorf("no printer: lot %v, print enabled %v, beside it %q", ps.hasLot, !ps.printBtn.Disabled(), ps.printWhy.Text)
+	}
+	f.setSetting(SettingPrinterURI, "file://"+filepath.ToSlash(filepath.Join(t.TempDir(), "labels.tspl")))
+	ps = f.packing()
+	scanInto(ps.scan, lot.Code)
+	if ps.printBtn.Disabled() || ps.printWhy.Text != "" || ps.progress.Visible() {
+		t.Fatalf("ready: print enabled %v, beside it %q, progress shown %v", !ps.printBtn.Disabled(), ps.printWhy.Text, ps.progress.Visible())
+	}
+	ps.copies.SetText("0")
+	if !ps.printBtn.Disabled() || ps.printWhy.Text == "" {
+		t.Errorf("0 copies: print enabled %v, beside it %q", !ps.printBtn.Disabled(), ps.printWhy.Text)
+	}
+	ps.copies.SetText("2")
+	test.Tap(ps.printBtn)
+	if !ps.progress.Visible() {
+		t.Error("no progress bar while printing")
+	}
+	if err := waitDone(t, ps.done); err != nil {
+		t.Fatalf("print: %v", err)
+	}
+	if ps.progress.Visible() || ps.printBtn.Disabled() {
+		t.Errorf("after the job: progress shown %v, print enabled %v", ps.progress.Visible(), !ps.printBtn.Disabled())
+	}
 }

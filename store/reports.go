@@ -95,7 +95,64 @@ func (db *DB) Completeness(ctx context.Context, productID int64, from, to time.T
 	return c, nil
 }
 
-// MonthCount is the number of journaled records in one month ("2026-05").
+// CompletenessWindow is the period Home's record-completeness card checks
+// and the completeness report starts with: the six months up to and
+// including on ([on − 6 months, on], by calendar day; on the 29th–31st of a
+// month whose six-months-back month is shorter, the last day of that month).
+// Home and the report both use it with CompletenessAll, so they cannot
+// disagree.
+func CompletenessWindow(on time.Time) (from, to time.Time) {
+	to = asDay(on)
+	first := time.Date(to.Year(), to.Month()-6, 1, 0, 0, 0, 0, time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	return time.Date(first.Year(), first.Month(), min(to.Day(), last), 0, 0, 0, 0, time.UTC), to
+}
+
+// CompletenessAll is Completeness for every product in use (not retired),
+// in id order: the completeness report's rows, and Home's list of products
+// with missing records (HomeSummary.Incomplete, over CompletenessWindow).
+func (db *DB) CompletenessAll(ctx context.Context, from, to time.Time) ([]Completeness, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT id FROM products WHERE retired = 0 ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("completeness: products: %w", err)
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("completeness: products: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("completeness: products: %w", err)
+	}
+	out := make([]Completeness, 0, len(ids))
+	for _, id := range ids {
+		c, err := db.Completeness(ctx, id, from, to)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Missing lists the areas of c whose records are missing.
+func (c Completeness) Missing() []string {
+	var miss []string
+	for _, it := range c.Items {
+		if it.Status == StatusMissing {
+			miss = append(miss, it.Area)
+		}
+	}
+	return miss
+}
+
+// MonthCount is the number of production records dated in one month
+// ("2026-05"), by each record's own date.
 type MonthCount struct {
 	Month   string
 	Entries int
@@ -106,7 +163,7 @@ type MonthCount struct {
 // months before applying).
 type Readiness struct {
 	On          time.Time
-	FirstRecord time.Time    // first journaled domain record, zero if none
+	FirstRecord time.Time    // date of the earliest production record, zero if none
 	Months      []MonthCount // every month from the first record to On's month
 	Gaps        []string     // months in the required window without any record
 	Ready       bool
@@ -115,53 +172,76 @@ type Readiness struct {
 	ReadyFrom time.Time
 }
 
+// recordDates is every production record's own date (YYYY-MM-DD): the day
+// the application, purchase, harvest, processing, test, disposal, shipment,
+// receipt or 合格证 happened, as written on the record, whenever it was typed
+// in. Voided records do not count; set-up rows (entity, bases, plots,
+// products, materials, certifications, users) have no such date and are not
+// records of production. An inspection's day is the date part of its
+// tested_at, as in Completeness.
+const recordDates = `SELECT tested_on AS day FROM env_tests WHERE voided = 0
+	UNION ALL SELECT purchased_on FROM purchases WHERE voided = 0
+	UNION ALL SELECT applied_on FROM applications WHERE voided = 0
+	UNION ALL SELECT produced_on FROM lots WHERE voided = 0
+	UNION ALL SELECT done_on FROM transformations WHERE voided = 0
+	UNION ALL SELECT substr(tested_at,1,10) FROM inspections WHERE voided = 0
+	UNION ALL SELECT disposed_on FROM disposals WHERE voided = 0
+	UNION ALL SELECT shipped_on FROM shipments WHERE voided = 0
+	UNION ALL SELECT received_on FROM receipts WHERE voided = 0
+	UNION ALL SELECT issued_on FROM certificates WHERE voided = 0`
+
 // Readiness reports whether recording started at least six months before on
 // and no calendar month since on−6 months (through the month before on's
-// month; on's own month may have just begun) lacks a journaled record.
-// Records are journal entries of domain tables (user accounts do not
-// count), by the month they were journaled (UTC), not the date they
-// describe: back-filled records do not make a history.
+// month; on's own month may have just begun) lacks a record. It counts by
+// each record's own date (recordDates: application date, harvest date, test
+// date...), not by when it was typed in: a site that kept paper records and
+// enters them later has that history. Records dated after on are not
+// counted. The journal still shows when each record was entered.
 func (db *DB) Readiness(ctx context.Context, on time.Time) (Readiness, error) {
 	r := Readiness{On: asDay(on)}
-	end := r.On.AddDate(0, 0, 1).Format(timeFormat)
-	rows, err := db.r.QueryContext(ctx, `SELECT substr(at,1,7), count(*) FROM journal WHERE kind NOT LIKE 'users.%' AND at < ? GROUP BY 1 ORDER BY 1`, end)
+	rows, err := db.r.QueryContext(ctx, `SELECT substr(day,1,7), count(*), min(day) FROM (`+recordDates+`)
+		WHERE day <= ? GROUP BY 1 ORDER BY 1`, formatDay(r.On))
 	if err != nil {
 		return r, fmt.Errorf("readiness: %w", err)
 	}
 	counts := map[string]int{}
-	var first string
+	var first, firstDay string
 	for rows.Next() {
-		var m string
+		var m, d string
 		var n int
-		if err := rows.Scan(&m, &n); err != nil {
+		if err := rows.Scan(&m, &n, &d); err != nil {
 			rows.Close()
-			return r, err
+			return r, fmt.Errorf("readiness: %w", err)
 		}
 		if first == "" {
-			first = m
+			first, firstDay = m, d
 		}
 		counts[m] = n
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return r, err
+		return r, fmt.Errorf("readiness: %w", err)
 	}
 	if first == "" {
 		return r, nil
 	}
-	var at string
-	if err := db.r.QueryRowContext(ctx, `SELECT min(at) FROM journal WHERE kind NOT LIKE 'users.%'`).Scan(&at); err != nil {
-		return r, err
+	fd, err := parseDay(firstDay)
+	if err != nil {
+		return r, fmt.Errorf("readiness: first record date %q: %w", firstDay, err)
 	}
-	ft, _ := time.Parse(timeFormat, at)
-	r.FirstRecord = asDay(ft)
+	r.FirstRecord = fd
 	r.ReadyFrom = r.FirstRecord.AddDate(0, 6, 0)
 	onMonth := r.On.Format("2006-01")
-	fm, _ := time.Parse("2006-01", first)
+	fm, err := time.Parse("2006-01", first)
+	if err != nil {
+		return r, fmt.Errorf("readiness: month %q: %w", first, err)
+	}
 	for m := fm; m.Format("2006-01") <= onMonth; m = m.AddDate(0, 1, 0) {
 		r.Months = append(r.Months, MonthCount{Month: m.Format("2006-01"), Entries: counts[m.Format("2006-01")]})
 	}
-	windowStart := r.On.AddDate(0, -6, 0).Format("2006-01")
+	// Month arithmetic from the 1st: on 08-31, six months back is February
+	// (AddDate on the 31st would overflow into March).
+	windowStart := time.Date(r.On.Year(), r.On.Month()-6, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
 	for _, mc := range r.Months {
 		if mc.Month >= windowStart && mc.Month < onMonth && mc.Entries == 0 {
 			r.Gaps = append(r.Gaps, mc.Month)
@@ -186,8 +266,14 @@ type HomeSummary struct {
 	LotsOnHold             []HomeLot
 	LotsOnHoldCount        int
 	CertificationsExpiring []Certification60 // 三品一标 expiring within 60 days (or expired)
-	IncompleteProducts     []string          // products with missing records in the last 6 months
-	PendingReadings        int
+	// Incomplete is CompletenessAll over CompletenessWindow(On), the rows
+	// that are not Complete: exactly what the completeness report shows as
+	// 不齐全 for that period. IncompleteFrom/To is the window.
+	Incomplete                   []Completeness
+	IncompleteFrom, IncompleteTo time.Time
+	// IncompleteProducts is Incomplete as "name (area, area)" strings.
+	IncompleteProducts []string
+	PendingReadings    int
 	// PositiveReadings are pending readings whose verdict is positive
 	// (store.ReadingVerdict), newest first: shown until bound or discarded.
 	PositiveReadings      []HomeReading
@@ -274,37 +360,15 @@ func (db *DB) HomeSummary(ctx context.Context, on time.Time) (HomeSummary, error
 		h.CertificationsExpiring = append(h.CertificationsExpiring, c)
 	}
 	rows.Close()
-	prows, err := db.r.QueryContext(ctx, "SELECT id, name FROM products WHERE retired = 0 ORDER BY id")
+	h.IncompleteFrom, h.IncompleteTo = CompletenessWindow(h.On)
+	all, err := db.CompletenessAll(ctx, h.IncompleteFrom, h.IncompleteTo)
 	if err != nil {
 		return h, err
 	}
-	type prod struct {
-		id   int64
-		name string
-	}
-	var prods []prod
-	for prows.Next() {
-		var p prod
-		if err := prows.Scan(&p.id, &p.name); err != nil {
-			prows.Close()
-			return h, err
-		}
-		prods = append(prods, p)
-	}
-	prows.Close()
-	for _, p := range prods {
-		c, err := db.Completeness(ctx, p.id, h.On.AddDate(0, -6, 0), h.On)
-		if err != nil {
-			return h, err
-		}
+	for _, c := range all {
 		if !c.Complete {
-			var miss []string
-			for _, it := range c.Items {
-				if it.Status == StatusMissing {
-					miss = append(miss, it.Area)
-				}
-			}
-			h.IncompleteProducts = append(h.IncompleteProducts, p.name+" ("+strings.Join(miss, ", ")+")")
+			h.Incomplete = append(h.Incomplete, c)
+			h.IncompleteProducts = append(h.IncompleteProducts, c.ProductName+" ("+strings.Join(c.Missing(), ", ")+")")
 		}
 	}
 	if err := db.r.QueryRowContext(ctx, "SELECT count(*) FROM readings WHERE status = 'pending'").Scan(&h.PendingReadings); err != nil {

@@ -8,6 +8,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	// For its init, which must run before Fyne's: see the package comment.
+	_ "suyuan/cmd/suyuan/internal/earlylocale"
 	"suyuan/store"
 )
 
@@ -48,6 +50,12 @@ func runEnv(env *Env, argv []string) int {
 	c, rest, ok := lookup(args)
 	if !ok {
 		fmt.Fprintf(env.Stderr, "unknown command %q\n", args[0])
+		usage(env.Stderr)
+		return 2
+	}
+	rest, err = extractGlobal(rest, env, shadowed[c.Name])
+	if err != nil {
+		fmt.Fprintln(env.Stderr, err)
 		usage(env.Stderr)
 		return 2
 	}

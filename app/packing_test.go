@@ -9,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"suyuan/app/label"
@@ -307,5 +309,39 @@ func TestPackingPrintUnavailableSaysWhy(t *testing.T) {
 	}
 	if ps.progress.Visible() || ps.printBtn.Disabled() {
 		t.Errorf("after the job: progress shown %v, print enabled %v", ps.progress.Visible(), !ps.printBtn.Disabled())
+	}
+}
+
+// TestChoiceRadiosLookAvailable: the radio groups of packing, transform,
+// shipping and the lab re-test are enabled, and an unselected option's ring
+// (ColorNameInputBorder in Fyne's radio renderer) is not drawn in the
+// disabled colour — which Fyne's default theme made them look.
+func TestChoiceRadiosLookAvailable(t *testing.T) {
+	f, _ := loggedIn(t, "admin", "secret1")
+	th := fyne.CurrentApp().Settings().Theme()
+	v := fyne.CurrentApp().Settings().ThemeVariant()
+	if th.Color(theme.ColorNameInputBorder, v) == th.Color(theme.ColorNameDisabled, v) {
+		t.Errorf("the app theme draws an unselected radio ring in the disabled colour %v", th.Color(theme.ColorNameDisabled, v))
+	}
+	groups := map[string]func() *widget.RadioGroup{
+		"packing":   func() *widget.RadioGroup { return f.packing().kind },
+		"transform": func() *widget.RadioGroup { return f.transformPane().kind },
+		"shipping":  func() *widget.RadioGroup { return f.shipping().buyerType },
+		"testing":   func() *widget.RadioGroup { return f.testingScreen().held.labVerdict },
+	}
+	for name, get := range groups {
+		rg := get()
+		if rg.Disabled() {
+			t.Errorf("%s: radio group disabled", name)
+		}
+		unselected := 0
+		for _, o := range rg.Options {
+			if o != rg.Selected {
+				unselected++
+			}
+		}
+		if unselected == 0 {
+			t.Errorf("%s: no unselected option to check", name)
+		}
 	}
 }

@@ -36,6 +36,7 @@ type shippingScreen struct {
 	buyerName, buyerCode, shipQty *widget.Entry
 	shipDate                      *widget.Entry
 	shipBtn                       *widget.Button
+	shipWhy                       *widget.Label // why shipping is unavailable, beside the button
 	shipments                     *pagedTable[store.Shipment]
 	lastShipment                  *store.Shipment
 	voucherOffer                  dialog.Dialog
@@ -124,7 +125,9 @@ func (ss *shippingScreen) buildShip() fyne.CanvasObject {
 	left := container.NewVBox(title(tr("shipping.scanLot")), ss.shipScan,
 		container.NewBorder(nil, nil, nil, ss.shipPill, ss.shipInfo), f)
 	ss.shipBtn.Importance = widget.HighImportance
-	left.Add(ss.shipBtn)
+	ss.shipWhy = wrapLabel("")
+	left.Add(container.NewBorder(nil, nil, ss.shipBtn, nil, ss.shipWhy))
+	ss.updateShipBtn()
 	return splitPane(container.NewVScroll(left),
 		container.NewBorder(title(tr("shipping.recent")), nil, nil, nil, ss.shipments.Object()))
 }
@@ -150,7 +153,29 @@ func (ss *shippingScreen) selectShipLot(l store.Lot) {
 	default:
 		ss.shipPill.Hide()
 	}
+	ss.updateShipBtn()
 	s.w.Canvas().Focus(ss.buyerName)
+}
+
+// updateShipBtn makes 发货 unavailable, with the reason beside it, when the
+// store would refuse it whatever is typed: no lot, a voided or held lot.
+// (The PHI window stays tappable: an administrator may override it.)
+func (ss *shippingScreen) updateShipBtn() {
+	var why string
+	switch l := ss.shipLot; {
+	case !ss.hasShipLot:
+		why = tr("packing.scanFirst")
+	case l.Voided:
+		why = tr("shipping.voidedWhy")
+	case l.Hold:
+		why = trf("shipping.heldWhy", "Reason", l.HoldReason)
+	}
+	ss.shipWhy.SetText(why)
+	if why != "" {
+		ss.shipBtn.Disable()
+	} else {
+		ss.shipBtn.Enable()
+	}
 }
 
 // ship records the sale. Inside the lot's PHI window the store refuses it

@@ -135,3 +135,28 @@ func TestShipMarketSaleOffersVoucher(t *testing.T) {
 		t.Errorf("packing for the voucher: lot %d kind %s preview %v (%s)", ps.lot.ID, ps.kindValue(), ps.previewImg != nil, ps.previewErr.Text)
 	}
 }
+
+// TestShipUnavailableSaysWhy: 发货 is disabled with the reason beside it
+// before a lot is scanned and for a held lot (the hold's reason), not
+// clickable and then refused.
+func TestShipUnavailableSaysWhy(t *testing.T) {
+	f, _ := loggedIn(t, "admin", "secret1")
+	ok, held := f.harvestLot(100), f.harvestLot(80)
+	rids := importReadings(t, f, 80)
+	if _, err := f.db.BindReading(f.ctx, f.s.actor, rids[0], held.Code); err != nil {
+		t.Fatal(err)
+	}
+	held, _ = f.db.LotByID(f.ctx, held.ID)
+	ss := f.shipping()
+	if !ss.shipBtn.Disabled() || ss.shipWhy.Text != "先扫描批次" {
+		t.Errorf("no lot: ship enabled %v, beside it %q", !ss.shipBtn.Disabled(), ss.shipWhy.Text)
+	}
+	scanInto(ss.shipScan, held.Code)
+	if !ss.hasShipLot || !ss.shipBtn.Disabled() || !strings.Contains(ss.shipWhy.Text, held.HoldReason) || held.HoldReason == "" {
+		t.Errorf("held lot: ship enabled %v, beside it %q, hold %q", !ss.shipBtn.Disabled(), ss.shipWhy.Text, held.HoldReason)
+	}
+	scanInto(ss.shipScan, ok.Code)
+	if ss.shipBtn.Disabled() || ss.shipWhy.Text != "" {
+		t.Errorf("lot that may ship: enabled %v, beside it %q", !ss.shipBtn.Disabled(), ss.shipWhy.Text)
+	}
+}

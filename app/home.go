@@ -171,14 +171,19 @@ func buildHome(s *Shell) (fyne.CanvasObject, any) {
 		lotBox.Add(widget.NewLabel(tr("home.lotsNone")))
 	}
 	recBox := container.NewVBox()
-	for _, p := range h.summary.IncompleteProducts {
-		recBox.Add(pillRow(widgets.NewStatusPill(tr("home.incomplete"), widgets.PillWarn), incompleteText(p)))
+	// The same rows the completeness report shows as 不齐全 for this period
+	// (store.CompletenessWindow + CompletenessAll).
+	for _, c := range h.summary.Incomplete {
+		recBox.Add(pillRow(widgets.NewStatusPill(tr("home.incomplete"), widgets.PillWarn), incompleteLine(c)))
 	}
 	if h.summary.PendingReadings > 0 {
 		recBox.Add(pillRow(widgets.NewStatusPill(trf("home.readings", "N", h.summary.PendingReadings), widgets.PillWarn), tr("home.readingsHint")))
 	}
 	if len(recBox.Objects) == 0 {
 		recBox.Add(widget.NewLabel(tr("home.recordsOK")))
+	}
+	if !h.summary.IncompleteTo.IsZero() {
+		recBox.Add(wrapLabel(trf("home.recordsPeriod", "From", day(h.summary.IncompleteFrom), "To", day(h.summary.IncompleteTo))))
 	}
 
 	// Card titles wrap (a widget.Card heading does not, and two long
@@ -206,6 +211,18 @@ func buildHome(s *Shell) (fyne.CanvasObject, any) {
 // long plot names) wrap inside their card instead of widening the window.
 func pillRow(p *widgets.StatusPill, text string) fyne.CanvasObject {
 	return container.NewBorder(nil, nil, container.NewVBox(p), nil, wrapLabel(text))
+}
+
+// incompleteLine is one product with missing records: its name and the
+// missing areas in the GUI's language.
+func incompleteLine(c store.Completeness) string {
+	areas := c.Missing()
+	for j, a := range areas {
+		if t := tr("area." + a); t != "area."+a {
+			areas[j] = t
+		}
+	}
+	return c.ProductName + pick("：缺", ": missing ") + strings.Join(areas, pick("、", ", "))
 }
 
 // incompleteText translates the store's "name (area, area)" summary: the

@@ -89,7 +89,8 @@ func (rs *reportsScreen) buildCompleteness() fyne.CanvasObject {
 	s := rs.s
 	rs.to = s.dateEntry()
 	rs.from = widget.NewEntry()
-	rs.from.SetText(day(s.today().AddDate(0, -6, 0)))
+	from, _ := store.CompletenessWindow(s.today()) // Home's period (same rows)
+	rs.from.SetText(day(from))
 	cols := []column[store.Completeness]{
 		{"harvest.product", 130, func(c store.Completeness) string { return c.ProductName }},
 		{"reports.lots", 60, func(c store.Completeness) string { return strconv.Itoa(c.Lots) }},
@@ -126,16 +127,12 @@ func (rs *reportsScreen) loadCompleteness() {
 		s.showError(err)
 		return
 	}
-	prods := allRows(s, func(q store.ListQuery) ([]store.Product, error) { return s.d.Store.ListProducts(s.ctx, q) })
-	rs.completeRows = rs.completeRows[:0]
-	for _, p := range prods {
-		c, err := s.d.Store.Completeness(s.ctx, p.ID, from, to)
-		if err != nil {
-			s.showError(err)
-			return
-		}
-		rs.completeRows = append(rs.completeRows, c)
+	rows, err := s.d.Store.CompletenessAll(s.ctx, from, to) // what Home's card uses
+	if err != nil {
+		s.showError(err)
+		return
 	}
+	rs.completeRows = rows
 	rs.complete.SetRows(rs.completeRows)
 }
 
@@ -147,7 +144,7 @@ func (rs *reportsScreen) buildReadiness() fyne.CanvasObject {
 	rs.readyGaps = wrapLabel("")
 	rs.readyBox = container.NewVBox()
 	rs.loadReadiness()
-	return container.NewVScroll(container.NewVBox(wrapLabel(tr("reports.readinessHint")),
+	return container.NewVScroll(container.NewVBox(wrapLabel(tr("reports.readinessHint")), wrapLabel(tr("reports.readinessBasis")),
 		container.NewHBox(rs.readyPill), rs.readyText, rs.readyGaps, title(tr("reports.recordsPerMonth")), rs.readyBox))
 }
 

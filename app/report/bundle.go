@@ -365,7 +365,7 @@ func completenessPDF(h Header, c store.Completeness, r store.Readiness) ([]byte,
 		for _, mc := range r.Months {
 			rows = append(rows, []string{mc.Month, fmt.Sprint(mc.Entries)})
 		}
-		d.table([]column{{tr(lang, "月份", "Month"), 40, 'L'}, {tr(lang, "记录条数（按记入日志的月份）", "Records (by the month journaled)"), 60, 'R'}}, rows, nil)
+		d.table([]column{{tr(lang, "月份", "Month"), 40, 'L'}, {tr(lang, "记录条数（按记录日期统计）", "Records (counted by each record's own date)"), 60, 'R'}}, rows, nil)
 		return nil
 	})
 }

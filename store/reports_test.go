@@ -67,8 +67,8 @@ func TestCompleteness(t *testing.T) {
 	}
 }
 
-// TestReadiness builds a journal history month by month with a controlled
-// clock.
+// TestReadiness builds a history month by month (each record dated and, with
+// a controlled clock, journaled in its month).
 func TestReadiness(t *testing.T) {
 	cases := []struct {
 		name   string
@@ -86,7 +86,7 @@ func TestReadiness(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newD2Site(t) // its setup entries are journaled "now" (2026-11-28), after every on
+			s := newD2Site(t) // its set-up rows (entity, plots, products...) carry no record date and do not count
 			for _, m := range tc.months {
 				at, _ := time.Parse("2006-01-02", m+"-10")
 				s.db.Now = func() time.Time { return at }

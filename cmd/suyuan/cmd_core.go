@@ -17,17 +17,46 @@ func init() {
 	register(command{Name: "user add", Summary: "add a user account (admin only)", Run: runUserAdd})
 }
 
-// password reads a new password from SUYUAN_NEW_PASSWORD or stdin.
+// newPassword reads a new password: from SUYUAN_NEW_PASSWORD when set (for
+// scripts); else, on a terminal, typed twice without echo; else one line of
+// stdin (a pipe or file), taken whole, spaces included.
 func newPassword(env *Env) (string, error) {
 	if pw, ok := os.LookupEnv("SUYUAN_NEW_PASSWORD"); ok {
 		return pw, nil
 	}
-	fmt.Fprint(env.Stderr, map[string]string{"zh": "新密码：", "en": "New password: "}[env.Lang])
-	var pw string
-	if _, err := fmt.Fscanln(env.Stdin, &pw); err != nil {
-		return "", cliError("没有读到新密码。", "no new password was given")
+	if f, ok := env.Stdin.(*os.File); ok {
+		if restore, ok := noEcho(f); ok {
+			defer restore()
+			fmt.Fprint(env.Stderr, tr(env, "新密码（输入时不显示）：", "New password (not shown): "))
+			pw, err := env.readLine()
+			fmt.Fprintln(env.Stderr)
+			if err != nil {
+				return "", noNewPassword()
+			}
+			fmt.Fprint(env.Stderr, tr(env, "请再输入一次新密码：", "Type the new password again: "))
+			again, err := env.readLine()
+			fmt.Fprintln(env.Stderr)
+			if err != nil {
+				return "", noNewPassword()
+			}
+			if again != pw {
+				return "", cliError("两次输入的新密码不一致，什么都没有更改：请重新运行命令，两次输入同一个密码。",
+					"the two new passwords differ; nothing was changed: run the command again and type the same password twice")
+			}
+			return pw, nil
+		}
+	}
+	fmt.Fprint(env.Stderr, tr(env, "新密码：", "New password: "))
+	pw, err := env.readLine()
+	if err != nil {
+		return "", noNewPassword()
 	}
 	return pw, nil
+}
+
+func noNewPassword() error {
+	return cliError("没有读到新密码，什么都没有更改：请在终端输入，或用 SUYUAN_NEW_PASSWORD 环境变量或标准输入的一行给出。",
+		"no new password was given; nothing was changed: type it on a terminal, or give it in SUYUAN_NEW_PASSWORD or as one line on stdin")
 }
 
 func runInit(ctx context.Context, env *Env, args []string) error {

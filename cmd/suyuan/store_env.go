@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"suyuan/store"
 )
@@ -48,11 +46,11 @@ func login(ctx context.Context, env *Env, db *store.DB) (store.Actor, error) {
 	pw, ok := os.LookupEnv("SUYUAN_PASSWORD")
 	if !ok {
 		fmt.Fprint(env.Stderr, map[string]string{"zh": "密码：", "en": "Password: "}[env.Lang])
-		line, err := bufio.NewReader(env.Stdin).ReadString('\n')
-		if err != nil && line == "" {
+		line, err := env.readLine()
+		if err != nil {
 			return store.Actor{}, cliError("没有读到密码。", "no password was given")
 		}
-		pw = strings.TrimRight(line, "\r\n")
+		pw = line
 	}
 	return db.Login(ctx, user, pw)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -19,8 +20,9 @@ func init() {
 
 // newPassword reads a new password: from SUYUAN_NEW_PASSWORD when set (for
 // scripts); else, on a terminal, typed twice without echo; else one line of
-// stdin (a pipe or file), taken whole, spaces included.
-func newPassword(env *Env) (string, error) {
+// stdin (a pipe or file), taken whole, spaces included. Ctrl-C at the
+// hidden prompt ends ctx: the echo is restored and nothing is created.
+func newPassword(ctx context.Context, env *Env) (string, error) {
 	if pw, ok := os.LookupEnv("SUYUAN_NEW_PASSWORD"); ok {
 		return pw, nil
 	}
@@ -28,16 +30,16 @@ func newPassword(env *Env) (string, error) {
 		if restore, ok := noEcho(f); ok {
 			defer restore()
 			fmt.Fprint(env.Stderr, tr(env, "新密码（输入时不显示）：", "New password (not shown): "))
-			pw, err := env.readLine()
+			pw, err := readLineCtx(ctx, env)
 			fmt.Fprintln(env.Stderr)
 			if err != nil {
-				return "", noNewPassword()
+				return "", noNewPassword(err)
 			}
 			fmt.Fprint(env.Stderr, tr(env, "请再输入一次新密码：", "Type the new password again: "))
-			again, err := env.readLine()
+			again, err := readLineCtx(ctx, env)
 			fmt.Fprintln(env.Stderr)
 			if err != nil {
-				return "", noNewPassword()
+				return "", noNewPassword(err)
 			}
 			if again != pw {
 				return "", cliError("两次输入的新密码不一致，什么都没有更改：请重新运行命令，两次输入同一个密码。",
@@ -49,12 +51,35 @@ func newPassword(env *Env) (string, error) {
 	fmt.Fprint(env.Stderr, tr(env, "新密码：", "New password: "))
 	pw, err := env.readLine()
 	if err != nil {
-		return "", noNewPassword()
+		return "", noNewPassword(err)
 	}
 	return pw, nil
 }
 
-func noNewPassword() error {
+// readLineCtx is env.readLine that gives up when ctx ends (Ctrl-C). The
+// abandoned read ends with the process.
+func readLineCtx(ctx context.Context, env *Env) (string, error) {
+	type line struct {
+		s   string
+		err error
+	}
+	ch := make(chan line, 1)
+	go func() {
+		s, err := env.readLine()
+		ch <- line{s, err}
+	}()
+	select {
+	case l := <-ch:
+		return l.s, l.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func noNewPassword(err error) error {
+	if errors.Is(err, context.Canceled) {
+		return cliError("已取消，什么都没有更改。", "cancelled; nothing was changed")
+	}
 	return cliError("没有读到新密码，什么都没有更改：请在终端输入，或用 SUYUAN_NEW_PASSWORD 环境变量或标准输入的一行给出。",
 		"no new password was given; nothing was changed: type it on a terminal, or give it in SUYUAN_NEW_PASSWORD or as one line on stdin")
 }
@@ -79,7 +104,7 @@ func runInit(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stdout, tr(env, "数据已初始化：", "already initialised: ")+db.Path())
 		return nil
 	}
-	pw, err := newPassword(env)
+	pw, err := newPassword(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -184,7 +209,7 @@ func runUserAdd(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	pw, err := newPassword(env)
+	pw, err := newPassword(ctx, env)
 	if err != nil {
 		return err
 	}

@@ -161,7 +161,7 @@ func buildPacking(s *Shell) (fyne.CanvasObject, any) {
 			widget.NewFormItem(tr("common.quantity"), container.NewBorder(nil, nil, nil, ps.certRoom, ps.certQty)),
 		),
 		ps.upForm,
-		container.NewBorder(nil, nil, ps.issue, nil, ps.issueWhy),
+		container.NewBorder(nil, nil, container.NewVBox(ps.issue), nil, ps.issueWhy),
 	)
 	ps.certBox.Hide()
 
@@ -235,7 +235,7 @@ func buildPacking(s *Shell) (fyne.CanvasObject, any) {
 			widget.NewFormItem(tr("packing.reprint"), ps.reason),
 			widget.NewFormItem(tr("packing.printer"), ps.printer),
 		),
-		container.NewBorder(nil, nil, ps.printBtn, nil, ps.printWhy), ps.progress, ps.status,
+		container.NewBorder(nil, nil, container.NewVBox(ps.printBtn), nil, ps.printWhy), ps.progress, ps.status,
 	)
 	jobsBox := container.NewBorder(container.NewBorder(nil, nil, nil, ps.resume, title(tr("packing.jobs"))), nil, nil, nil, ps.jobs)
 	previewBox := container.NewBorder(title(tr("packing.preview")), ps.previewErr, nil, nil, container.NewPadded(ps.preview))

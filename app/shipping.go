@@ -126,7 +126,7 @@ func (ss *shippingScreen) buildShip() fyne.CanvasObject {
 		container.NewBorder(nil, nil, nil, ss.shipPill, ss.shipInfo), f)
 	ss.shipBtn.Importance = widget.HighImportance
 	ss.shipWhy = wrapLabel("")
-	left.Add(container.NewBorder(nil, nil, ss.shipBtn, nil, ss.shipWhy))
+	left.Add(container.NewBorder(nil, nil, container.NewVBox(ss.shipBtn), nil, ss.shipWhy))
 	ss.updateShipBtn()
 	return splitPane(container.NewVScroll(left),
 		container.NewBorder(title(tr("shipping.recent")), nil, nil, nil, ss.shipments.Object()))

@@ -112,7 +112,7 @@ func (ts *testingScreen) buildHeld() fyne.CanvasObject {
 	)
 
 	hp.actions = container.NewVBox(
-		title(tr("held.labTitle")), lab, container.NewBorder(nil, nil, hp.labSave, nil, hp.labWhy),
+		title(tr("held.labTitle")), lab, container.NewBorder(nil, nil, container.NewVBox(hp.labSave), nil, hp.labWhy),
 		widget.NewSeparator(),
 		title(tr("held.disposeTitle")), disp,
 	)
@@ -120,7 +120,7 @@ func (ts *testingScreen) buildHeld() fyne.CanvasObject {
 	if admin {
 		hp.actions.Add(hp.dispResolves)
 	}
-	hp.actions.Add(container.NewBorder(nil, nil, hp.dispBtn, nil, hp.dispWhy))
+	hp.actions.Add(container.NewBorder(nil, nil, container.NewVBox(hp.dispBtn), nil, hp.dispWhy))
 	if admin {
 		hp.actions.Add(widget.NewSeparator())
 		hp.actions.Add(title(tr("held.releaseTitle")))

@@ -280,3 +280,31 @@ func TestHeldLotFormsDecideNothing(t *testing.T) {
 		t.Errorf("disposed %v after confirming, want 120 (%s)", b.Disposed, f.s.lastMessage)
 	}
 }
+
+// TestHeldLotDestroyAsksInEnglish: the destroy confirmation and the
+// over-balance refusal in the English GUI.
+func TestHeldLotDestroyAsksInEnglish(t *testing.T) {
+	f, _ := loggedIn(t, "admin", "secret1")
+	lot := f.harvestLot(120)
+	rids := importReadings(t, f, 80)
+	if _, err := f.db.BindReading(f.ctx, f.s.actor, rids[0], lot.Code); err != nil {
+		t.Fatal(err)
+	}
+	p, _ := f.db.GetProduct(f.ctx, lot.ProductID)
+	f.s.SetLanguage("en")
+	hp := f.testingScreen().held
+	l, _ := findRow(hp.list, func(l store.Lot) bool { return l.ID == lot.ID })
+	hp.list.onSelect(l)
+	hp.dispMethod.SetSelected(tr("dispose.destroy"))
+	hp.dispReason.SetText("destroyed")
+	hp.dispQty.SetText("121")
+	if !hp.dispBtn.Disabled() || !strings.Contains(hp.dispWhy.Text, "at most 120 kg") {
+		t.Errorf("over the balance: enabled %v, hint %q", !hp.dispBtn.Disabled(), hp.dispWhy.Text)
+	}
+	hp.dispQty.SetText("120")
+	test.Tap(hp.dispBtn)
+	want := "Destroy 120 kg of " + strings.TrimSpace(p.Name+" "+p.Variety) + " (lot " + lot.Code + ")? This cannot be undone."
+	if hp.destroyPrompt == nil || hp.destroyPrompt.Text != want {
+		t.Errorf("destroy prompt %v, want %q", hp.destroyPrompt, want)
+	}
+}

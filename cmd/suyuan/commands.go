@@ -179,8 +179,8 @@ func usage(w io.Writer) {
 	}
 	sort.Strings(names)
 	fmt.Fprintln(w, "usage: suyuan [--data DIR] [--lang zh|en] [--user NAME] COMMAND [args]")
-	fmt.Fprintln(w, "       (the global flags may also follow the command name)")
 	fmt.Fprintln(w, "       suyuan            (no command: open the desktop app)")
+	fmt.Fprintln(w, "       global flags may also follow the command name; suyuan COMMAND -h for its flags")
 	fmt.Fprintln(w, "commands:")
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-22s %s\n", n, commands[n].Summary)

@@ -77,7 +77,7 @@ package: deps
 # icon, version information and manifest (scripts/windows-resources.sh);
 # dist/suyuan-windows-VERSION.zip is what a site PC gets (scripts/winzip).
 windows:
-	@scripts/deps.sh gcc-mingw-w64-x86-64
+	@scripts/deps.sh
 	mkdir -p dist
 	@scripts/windows-resources.sh
 	CGO_ENABLED=1 GOOS=windows GOARCH=amd64 CC=x86_64-w64-mingw32-gcc \

@@ -15,7 +15,7 @@ PKGS=(ca-certificates gcc libc6-dev pkg-config make git
   libusb-1.0-0-dev
   xvfb xauth x11-apps netpbm zbar-tools poppler-utils socat chromium locales
   gcc-mingw-w64-x86-64 wine wine64)
-# Packages only one target needs, named on the command line.
+# Extra packages a caller may name on the command line.
 PKGS+=("$@")
 
 missing=()

@@ -390,41 +390,40 @@ func (e *exporter) transformations() error {
 		return err
 	}
 	in := `SELECT ti.transformation_id, l.code, l.product_id, ti.quantity, l.unit FROM transformation_inputs ti JOIN lots l ON l.id = ti.lot_id ORDER BY ti.id`
-	err = e.query(in, nil, func(r *sql.Rows) error {
-		var tid, product int64
-		var code, unit string
-		var qv float64
-		if err := r.Scan(&tid, &code, &product, &qv, &unit); err != nil {
-			return err
-		}
+	if err := e.quantities(in, func(tid int64, q Quantity) {
 		if t := byID[tid]; t != nil {
-			t.ev.InputQuantityList = append(t.ev.InputQuantityList, e.qty(code, product, qv, unit))
+			t.ev.InputQuantityList = append(t.ev.InputQuantityList, q)
 		}
-		return nil
-	})
-	if err != nil {
+	}); err != nil {
 		return err
 	}
 	out := `SELECT transformation_id, code, product_id, quantity, unit FROM lots WHERE transformation_id IS NOT NULL ORDER BY id`
-	err = e.query(out, nil, func(r *sql.Rows) error {
-		var tid, product int64
-		var code, unit string
-		var qv float64
-		if err := r.Scan(&tid, &code, &product, &qv, &unit); err != nil {
-			return err
-		}
+	if err := e.quantities(out, func(tid int64, q Quantity) {
 		if t := byID[tid]; t != nil {
-			t.ev.OutputQuantityList = append(t.ev.OutputQuantityList, e.qty(code, product, qv, unit))
+			t.ev.OutputQuantityList = append(t.ev.OutputQuantityList, q)
 		}
-		return nil
-	})
-	if err != nil {
+	}); err != nil {
 		return err
 	}
 	for _, t := range list {
 		e.events = append(e.events, t.ev)
 	}
 	return nil
+}
+
+// quantities runs q, whose rows are (transformation id, lot code, product
+// id, quantity, unit), and hands each row to add as a Quantity.
+func (e *exporter) quantities(q string, add func(tid int64, q Quantity)) error {
+	return e.query(q, nil, func(r *sql.Rows) error {
+		var tid, product int64
+		var code, unit string
+		var qv float64
+		if err := r.Scan(&tid, &code, &product, &qv, &unit); err != nil {
+			return err
+		}
+		add(tid, e.qty(code, product, qv, unit))
+		return nil
+	})
 }
 
 // verdictDisposition maps an inspection verdict to CBV.

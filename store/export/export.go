@@ -407,24 +407,35 @@ func unknownKind(name string) error {
 	return errf(store.CodeInvalid, nil, "未知的记录类别“%s”。可选：%s；或 all（整套导出）。", "unknown record kind %q; choose one of: %s; or all (the whole store)", name, kindNames())
 }
 
-// WriteKind writes one kind to w from its own snapshot (no file handling).
-func WriteKind(ctx context.Context, db *store.DB, kind string, w io.Writer, opt Options) (Result, error) {
+// openKind checks kind and opt, opens a snapshot and resolves opt's
+// filter against it; the caller closes the snapshot.
+func openKind(ctx context.Context, db *store.DB, kind string, opt *Options) (Kind, *snapshot, *resolved, error) {
 	k, ok := KindFor(kind)
 	if !ok {
-		return Result{}, unknownKind(kind)
+		return k, nil, nil, unknownKind(kind)
 	}
 	if err := opt.fill(); err != nil {
-		return Result{}, err
+		return k, nil, nil, err
 	}
 	s, err := begin(ctx, db)
+	if err != nil {
+		return k, nil, nil, err
+	}
+	r, err := resolve(ctx, s.tx, opt.Filter, opt.Location)
+	if err != nil {
+		s.close()
+		return k, nil, nil, err
+	}
+	return k, s, r, nil
+}
+
+// WriteKind writes one kind to w from its own snapshot (no file handling).
+func WriteKind(ctx context.Context, db *store.DB, kind string, w io.Writer, opt Options) (Result, error) {
+	k, s, r, err := openKind(ctx, db, kind, &opt)
 	if err != nil {
 		return Result{}, err
 	}
 	defer s.close()
-	r, err := resolve(ctx, s.tx, opt.Filter, opt.Location)
-	if err != nil {
-		return Result{}, err
-	}
 	c := newCounter(w)
 	n, _, err := writeKind(ctx, s, k, r, true, c, &opt)
 	if err != nil {
@@ -436,22 +447,11 @@ func WriteKind(ctx context.Context, db *store.DB, kind string, w io.Writer, opt 
 // ExportKind writes one kind to the file path (replaced whole, or left as
 // it was on failure). Bad filters are refused before anything is written.
 func ExportKind(ctx context.Context, db *store.DB, kind, path string, opt Options) (Result, error) {
-	k, ok := KindFor(kind)
-	if !ok {
-		return Result{}, unknownKind(kind)
-	}
-	if err := opt.fill(); err != nil {
-		return Result{}, err
-	}
-	s, err := begin(ctx, db)
+	k, s, r, err := openKind(ctx, db, kind, &opt)
 	if err != nil {
 		return Result{}, err
 	}
 	defer s.close()
-	r, err := resolve(ctx, s.tx, opt.Filter, opt.Location)
-	if err != nil {
-		return Result{}, err
-	}
 	if _, _, _, err := k.sql(r, true); err != nil {
 		return Result{}, err
 	}

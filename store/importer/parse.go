@@ -1,8 +1,6 @@
 package importer
 
 import (
-	"suyuan/store/cellsafe"
-
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -14,6 +12,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"suyuan/store/cellsafe"
 )
 
 // MaxFileSize bounds what Import reads: a year of a big cooperative's
@@ -175,7 +175,7 @@ func (t *Table) add(num int, cells []string) error {
 	for i, c := range cells {
 		// Our own exports quote text that a spreadsheet would take for a
 		// formula (cellsafe); the quote is not part of the value.
-		c = unquote(strings.TrimSpace(strings.TrimPrefix(c, "\ufeff")))
+		c = cellsafe.Unescape(strings.TrimSpace(strings.TrimPrefix(c, "\ufeff")))
 		cells[i] = c
 		if c != "" {
 			empty = false
@@ -268,6 +268,3 @@ func Parse(name string, data []byte) (*Table, error) {
 	}
 	return ParseCSV(data)
 }
-
-// unquote is the importer's reading of a text cell's formula quote.
-var unquote = cellsafe.Unescape

@@ -134,28 +134,34 @@ func canonicalRow(m map[string]any) ([]byte, bool) {
 		}
 		buf = appendJSONString(buf, k)
 		buf = append(buf, ':')
-		switch x := m[k].(type) {
-		case nil:
-			buf = append(buf, "null"...)
-		case int64:
-			buf = strconv.AppendInt(buf, x, 10)
-		case float64:
-			var ok bool
-			if buf, ok = appendJSONFloat(buf, x); !ok {
-				return nil, false
-			}
-		case string:
-			buf = appendJSONString(buf, x)
-		case []byte:
-			buf = append(buf, '"')
-			buf = base64.StdEncoding.AppendEncode(buf, x)
-			buf = append(buf, '"')
-		default:
+		var ok bool
+		if buf, ok = appendJSONValue(buf, m[k]); !ok {
 			return nil, false
 		}
 	}
 	buf = append(buf, '}')
 	return buf, true
+}
+
+// appendJSONValue appends one SQLite value (nil, int64, float64, string,
+// []byte) as CanonicalJSON writes it. ok is false for any other type and
+// for NaN and infinities, which are not JSON.
+func appendJSONValue(buf []byte, v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case nil:
+		return append(buf, "null"...), true
+	case int64:
+		return strconv.AppendInt(buf, x, 10), true
+	case float64:
+		return appendJSONFloat(buf, x)
+	case string:
+		return appendJSONString(buf, x), true
+	case []byte:
+		buf = append(buf, '"')
+		buf = base64.StdEncoding.AppendEncode(buf, x)
+		return append(buf, '"'), true
+	}
+	return nil, false
 }
 
 const hexDigits = "0123456789abcdef"

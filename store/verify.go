@@ -4,12 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
-	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
 	"strconv"
@@ -17,7 +15,6 @@ import (
 
 	"sync"
 	"time"
-	"unicode/utf8"
 )
 
 // Problem is one finding of Verify, in both languages.
@@ -546,7 +543,7 @@ func newRowEncoder(cols []string) *rowEncoder {
 		if k == 0 {
 			p = []byte{'{'}
 		}
-		p = jsonAppendString(p, cols[i])
+		p = appendJSONString(p, cols[i])
 		r.prefix = append(r.prefix, append(p, ':'))
 	}
 	return r
@@ -562,23 +559,8 @@ func (r *rowEncoder) encode(vals []any) ([]byte, bool) {
 	}
 	for k, i := range r.order {
 		b = append(b, r.prefix[k]...)
-		switch x := vals[i].(type) {
-		case nil:
-			b = append(b, "null"...)
-		case int64:
-			b = strconv.AppendInt(b, x, 10)
-		case float64:
-			if math.IsInf(x, 0) || math.IsNaN(x) {
-				return nil, false
-			}
-			b = jsonAppendFloat(b, x)
-		case string:
-			b = jsonAppendString(b, x)
-		case []byte:
-			b = append(b, '"')
-			b = base64.StdEncoding.AppendEncode(b, x)
-			b = append(b, '"')
-		default:
+		var ok bool
+		if b, ok = appendJSONValue(b, vals[i]); !ok {
 			return nil, false
 		}
 	}
@@ -594,81 +576,6 @@ func (r *rowEncoder) slow(vals []any) ([]byte, error) {
 		m[r.cols[i]] = vals[i]
 	}
 	return CanonicalJSON(m)
-}
-
-// jsonAppendString appends s as encoding/json writes it with HTML escaping
-// off, after CanonicalJSON's replacement of each invalid UTF-8 byte by a
-// literal U+FFFD.
-func jsonAppendString(dst []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, "\uFFFD"...)
-			i++
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
-}
-
-// jsonAppendFloat appends f as encoding/json writes a float64 (finite f).
-func jsonAppendFloat(dst []byte, f float64) []byte {
-	abs := math.Abs(f)
-	format := byte('f')
-	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
-		format = 'e'
-	}
-	n0 := len(dst)
-	dst = strconv.AppendFloat(dst, f, format, -1, 64)
-	if format == 'e' {
-		// e-09 -> e-9, as encoding/json does.
-		n := len(dst)
-		if n-n0 >= 4 && dst[n-4] == 'e' && dst[n-3] == '-' && dst[n-2] == '0' {
-			dst[n-2] = dst[n-1]
-			dst = dst[:n-1]
-		}
-	}
-	return dst
 }
 
 // columnDefaults returns each column's default as the canonical JSON value a

@@ -132,10 +132,7 @@ func runVerify(ctx context.Context, env *Env, args []string) error {
 	if *file != "" {
 		path = *file
 	}
-	if _, err := os.Stat(path); err != nil {
-		return cliError("找不到数据文件 "+path+"。", "no store file at "+path)
-	}
-	db, err := store.Open(ctx, path, store.ReadOnly())
+	db, err := openReadOnly(ctx, path)
 	if err != nil {
 		return err
 	}

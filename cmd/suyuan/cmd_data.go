@@ -216,10 +216,7 @@ func runTrace(ctx context.Context, env *Env, args []string) error {
 	if len(args) != 1 {
 		return cliError("用法：suyuan trace 追溯码 [--full] [--json]", "usage: suyuan trace CODE [--full] [--json]")
 	}
-	if _, err := os.Stat(env.storePath()); err != nil {
-		return cliError("找不到数据文件 "+env.storePath()+"。", "no store file at "+env.storePath())
-	}
-	db, err := store.Open(ctx, env.storePath(), store.ReadOnly())
+	db, err := openReadOnly(ctx, env.storePath())
 	if err != nil {
 		return err
 	}

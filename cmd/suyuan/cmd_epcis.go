@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,10 +57,7 @@ func runEPCISExport(ctx context.Context, env *Env, args []string) error {
 	if err := checkOutFile("--out", *out); err != nil {
 		return err
 	}
-	if _, err := os.Stat(env.storePath()); err != nil {
-		return cliError("找不到数据文件 "+env.storePath()+"。", "no store file at "+env.storePath())
-	}
-	db, err := store.Open(ctx, env.storePath(), store.ReadOnly())
+	db, err := openReadOnly(ctx, env.storePath())
 	if err != nil {
 		return err
 	}
@@ -188,10 +184,7 @@ func runEPCISGS1(ctx context.Context, env *Env, args []string) error {
 		}
 		return printGS1(ctx, env, db)
 	}
-	if _, err := os.Stat(env.storePath()); err != nil {
-		return cliError("找不到数据文件 "+env.storePath()+"。", "no store file at "+env.storePath())
-	}
-	db, err := store.Open(ctx, env.storePath(), store.ReadOnly())
+	db, err := openReadOnly(ctx, env.storePath())
 	if err != nil {
 		return err
 	}

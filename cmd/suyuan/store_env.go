@@ -17,6 +17,15 @@ func openStore(ctx context.Context, env *Env, opts ...store.Option) (*store.DB, 
 	return store.Open(ctx, env.storePath(), append([]store.Option{store.WithAppVersion(version)}, opts...)...)
 }
 
+// openReadOnly opens the store file at path for reading. A missing file is
+// a clear error, not the driver's.
+func openReadOnly(ctx context.Context, path string) (*store.DB, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, cliError("找不到数据文件 "+path+"。", "no store file at "+path)
+	}
+	return store.Open(ctx, path, store.ReadOnly())
+}
+
 // openAs opens the store and logs the CLI user in: what every command that
 // writes starts with. On error nothing is left open.
 func openAs(ctx context.Context, env *Env) (*store.DB, store.Actor, error) {

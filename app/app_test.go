@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,38 +52,38 @@ func newFixture(t *testing.T, db *store.DB, deps Deps) *fixture {
 	return &fixture{t: t, db: db, a: a, w: w, s: s, ctx: context.Background(), ids: map[string]int64{}}
 }
 
-var (
-	seedOnce sync.Once
-	seedPath string
-	seedIDs  map[string]int64
-	seedErr  error
-)
+// storeTemplate is a store file filled once per test binary; copy hands
+// each test its own copy of it.
+type storeTemplate struct {
+	once sync.Once
+	path string
+	err  error
+}
 
-// seededStore returns a copy of a store filled by seedSite. The template is
-// made once per test binary: seeding hashes three passwords with argon2
-// (64 MiB each), which dominates the run time when every test repeats it.
-func seededStore(t *testing.T) (*store.DB, map[string]int64) {
+// copy fills the template on first use (fill gets the open template store)
+// and returns a fresh copy of it in t.TempDir(), closed when t ends.
+func (c *storeTemplate) copy(t *testing.T, prefix string, fill func(context.Context, *store.DB) error) *store.DB {
 	t.Helper()
-	seedOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "suyuan-app-test-")
+	c.once.Do(func() {
+		dir, err := os.MkdirTemp("", prefix)
 		if err != nil {
-			seedErr = err
+			c.err = err
 			return
 		}
-		seedPath = filepath.Join(dir, "suyuan.db")
-		db, err := store.Open(context.Background(), seedPath)
+		c.path = filepath.Join(dir, "suyuan.db")
+		ctx := context.Background()
+		db, err := store.Open(ctx, c.path)
 		if err != nil {
-			seedErr = err
+			c.err = err
 			return
 		}
-		seedIDs = seedSite(t, db)
-		seedErr = db.Close()
+		c.err = errors.Join(fill(ctx, db), db.Close())
 	})
-	if seedErr != nil {
-		t.Fatal(seedErr)
+	if c.err != nil {
+		t.Fatal(c.err)
 	}
 	dst := filepath.Join(t.TempDir(), "suyuan.db")
-	b, err := os.ReadFile(seedPath)
+	b, err := os.ReadFile(c.path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +95,23 @@ func seededStore(t *testing.T) (*store.DB, map[string]int64) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+var (
+	seedTemplate storeTemplate
+	seedIDs      map[string]int64
+)
+
+// seededStore returns a copy of a store filled by seedSite. The template is
+// made once per test binary: seeding hashes three passwords with argon2
+// (64 MiB each), which dominates the run time when every test repeats it.
+func seededStore(t *testing.T) (*store.DB, map[string]int64) {
+	t.Helper()
+	db := seedTemplate.copy(t, "suyuan-app-test-", func(_ context.Context, db *store.DB) error {
+		seedIDs = seedSite(t, db)
+		return nil
+	})
 	ids := map[string]int64{}
 	for k, v := range seedIDs {
 		ids[k] = v

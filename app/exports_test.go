@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -21,56 +20,23 @@ import (
 	"suyuan/store/export"
 )
 
-var (
-	demoOnce sync.Once
-	demoPath string
-	demoErr  error
-)
+var demoTemplate storeTemplate
 
 // demoFixture is a copy of a store filled by store/demo (a year of a
 // citrus co-op's records), with a packer account, logged in as user.
 func demoFixture(t *testing.T, user string) *fixture {
 	t.Helper()
-	demoOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "suyuan-app-demo-")
-		if err != nil {
-			demoErr = err
-			return
-		}
-		demoPath = filepath.Join(dir, "suyuan.db")
-		ctx := context.Background()
-		db, err := store.Open(ctx, demoPath)
-		if err != nil {
-			demoErr = err
-			return
-		}
-		defer db.Close()
-		if _, demoErr = demo.Generate(ctx, db, demo.Options{Seed: 1}); demoErr != nil {
-			return
+	db := demoTemplate.copy(t, "suyuan-app-demo-", func(ctx context.Context, db *store.DB) error {
+		if _, err := demo.Generate(ctx, db, demo.Options{Seed: 1}); err != nil {
+			return err
 		}
 		a, err := db.Login(ctx, demo.User, demo.Password)
 		if err != nil {
-			demoErr = err
-			return
+			return err
 		}
-		_, demoErr = db.CreateUser(ctx, a, store.NewUser{Username: "packer", DisplayName: "赵包装", Role: store.RolePacker, Password: "secret4"})
+		_, err = db.CreateUser(ctx, a, store.NewUser{Username: "packer", DisplayName: "赵包装", Role: store.RolePacker, Password: "secret4"})
+		return err
 	})
-	if demoErr != nil {
-		t.Fatal(demoErr)
-	}
-	b, err := os.ReadFile(demoPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dst := filepath.Join(t.TempDir(), "suyuan.db")
-	if err := os.WriteFile(dst, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(context.Background(), dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	f := newFixture(t, db, Deps{})
 	pass := map[string]string{demo.User: demo.Password, "packer": "secret4"}[user]
 	f.login(user, pass)

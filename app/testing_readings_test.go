@@ -18,12 +18,7 @@ import (
 // the pending list with its verdict, and listed on Home, before anyone
 // binds it; once bound, Home no longer lists it (the lot's hold does).
 func TestPositivePendingReadingVisibleAtImport(t *testing.T) {
-	db := openStore(t)
-	ids := seedSite(t, db)
-	admin, err := db.Login(t.Context(), "admin", "secret1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ids, admin := seededAdmin(t)
 	at := time.Now().Add(-time.Hour).Truncate(time.Second)
 	if _, _, err := db.ImportReadings(t.Context(), admin, []store.ReadingInput{
 		{Instrument: "lz4000t", RecordNo: "a", TestedAt: at, SampleNo: "77", SampleName: "韭菜", Item: "有机磷", Rate: ptr(72.5)},
@@ -89,12 +84,7 @@ func TestPositivePendingReadingVisibleAtImport(t *testing.T) {
 // give a reason); an administrator is asked for the reason, and the bind
 // records it in the journal.
 func TestBindOldReadingAsksForReason(t *testing.T) {
-	db := openStore(t)
-	ids := seedSite(t, db)
-	admin, err := db.Login(t.Context(), "admin", "secret1")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, ids, admin := seededAdmin(t)
 	if _, _, err := db.ImportReadings(t.Context(), admin, []store.ReadingInput{
 		{Instrument: "lz4000t", RecordNo: "old", TestedAt: time.Date(2021, 6, 1, 9, 0, 0, 0, time.Local), SampleNo: "5", Item: "有机磷", Rate: ptr(20)},
 	}); err != nil {

@@ -38,13 +38,20 @@ func sameHue(c color.Color, p widgets.PillState) bool {
 	return ok && n.A != 0 && n.R == w.R && n.G == w.G && n.B == w.B
 }
 
-func TestPositiveReadingBoundIsRedAndHoldsLot(t *testing.T) {
-	db := openStore(t)
-	ids := seedSite(t, db)
+// seededAdmin returns a copy of the seeded store and its administrator,
+// for tests that record readings before anyone logs in to the GUI.
+func seededAdmin(t *testing.T) (*store.DB, map[string]int64, store.Actor) {
+	t.Helper()
+	db, ids := seededStore(t)
 	admin, err := db.Login(t.Context(), "admin", "secret1")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db, ids, admin
+}
+
+func TestPositiveReadingBoundIsRedAndHoldsLot(t *testing.T) {
+	db, ids, admin := seededAdmin(t)
 	lot, err := db.Harvest(t.Context(), admin, store.HarvestInput{PlotID: ids["plot"], ProductID: ids["product"], Date: time.Now(), Quantity: 300})
 	if err != nil {
 		t.Fatal(err)
@@ -200,14 +207,11 @@ func TestAnalyzerTestConnection(t *testing.T) {
 	}
 }
 
-// TestHeldLotFormsDecideNothing: the lab re-test and the disposal of a held
-// lot start with nothing chosen (no verdict, no method, an empty quantity),
-// their buttons stay unavailable with the missing item named next to them,
-// a quantity over the balance is refused with the balance named, and
-// destroying asks again with the quantity in words before anything is
-// recorded.
-func TestHeldLotFormsDecideNothing(t *testing.T) {
-	f, _ := loggedIn(t, "admin", "secret1")
+// heldLotSelected harvests a 120 kg lot, binds a positive reading to it
+// (which holds it) and selects it in the held-lots panel of the testing
+// screen.
+func heldLotSelected(t *testing.T, f *fixture) (store.Lot, store.Product, *heldPane) {
+	t.Helper()
 	lot := f.harvestLot(120)
 	rids := importReadings(t, f, 80)
 	if _, err := f.db.BindReading(f.ctx, f.s.actor, rids[0], lot.Code); err != nil {
@@ -217,13 +221,24 @@ func TestHeldLotFormsDecideNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := f.testingScreen()
-	hp := ts.held
+	hp := f.testingScreen().held
 	l, ok := findRow(hp.list, func(l store.Lot) bool { return l.ID == lot.ID })
 	if !ok {
 		t.Fatal("held lot not listed")
 	}
 	hp.list.onSelect(l)
+	return lot, p, hp
+}
+
+// TestHeldLotFormsDecideNothing: the lab re-test and the disposal of a held
+// lot start with nothing chosen (no verdict, no method, an empty quantity),
+// their buttons stay unavailable with the missing item named next to them,
+// a quantity over the balance is refused with the balance named, and
+// destroying asks again with the quantity in words before anything is
+// recorded.
+func TestHeldLotFormsDecideNothing(t *testing.T) {
+	f, _ := loggedIn(t, "admin", "secret1")
+	lot, p, hp := heldLotSelected(t, f)
 
 	// Lab re-test: no verdict until the technician chooses one.
 	if hp.labVerdict.Selected != "" {
@@ -285,16 +300,8 @@ func TestHeldLotFormsDecideNothing(t *testing.T) {
 // over-balance refusal in the English GUI.
 func TestHeldLotDestroyAsksInEnglish(t *testing.T) {
 	f, _ := loggedIn(t, "admin", "secret1")
-	lot := f.harvestLot(120)
-	rids := importReadings(t, f, 80)
-	if _, err := f.db.BindReading(f.ctx, f.s.actor, rids[0], lot.Code); err != nil {
-		t.Fatal(err)
-	}
-	p, _ := f.db.GetProduct(f.ctx, lot.ProductID)
 	f.s.SetLanguage("en")
-	hp := f.testingScreen().held
-	l, _ := findRow(hp.list, func(l store.Lot) bool { return l.ID == lot.ID })
-	hp.list.onSelect(l)
+	lot, p, hp := heldLotSelected(t, f)
 	hp.dispMethod.SetSelected(tr("dispose.destroy"))
 	hp.dispReason.SetText("destroyed")
 	hp.dispQty.SetText("121")

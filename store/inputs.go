@@ -465,6 +465,15 @@ func (db *DB) CheckApplications(ctx context.Context, actor Actor, ins []Applicat
 	r := memoRules(siteToday(db.Now().UTC()), db.PesticideList(),
 		func(id int64) (plotRow, error) { return scanPlotRow(plotQ.QueryRowContext(ctx, id), id) },
 		func(id int64) (Material, error) { return scanMaterialByID(matQ.QueryRowContext(ctx, id), id) })
+	_, err = r.checkAll(ins)
+	return err
+}
+
+// checkAll normalizes each input (the plot's crop fills an empty crop) and
+// runs check on it. It returns the normalized inputs, or a *RowsError naming
+// each refused input, or the first error that is not a refusal.
+func (r applicationRules) checkAll(ins []ApplicationInput) ([]ApplicationInput, error) {
+	norm := make([]ApplicationInput, len(ins))
 	errs := make([]error, len(ins))
 	bad := false
 	for i, in := range ins {
@@ -476,15 +485,16 @@ func (db *DB) CheckApplications(ctx context.Context, actor Actor, ins []Applicat
 		}
 		if _, _, err := r.check(in, false); err != nil {
 			if !isRefusal(err) {
-				return err
+				return nil, err
 			}
 			errs[i], bad = err, true
 		}
+		norm[i] = in
 	}
 	if bad {
-		return &RowsError{Errs: errs}
+		return nil, &RowsError{Errs: errs}
 	}
-	return nil
+	return norm, nil
 }
 
 // AddApplications records many 用药施肥 entries in one write, all or none:
@@ -512,32 +522,14 @@ func (db *DB) AddApplications(ctx context.Context, actor Actor, ins []Applicatio
 		r := memoRules(siteToday(tx.Now), db.PesticideList(),
 			func(id int64) (plotRow, error) { return tx.plot(ctx, id) },
 			func(id int64) (Material, error) { return tx.material(ctx, id) })
-		norm := make([]ApplicationInput, len(ins))
-		errs := make([]error, len(ins))
-		bad := false
-		for i, in := range ins {
-			in.normalize()
-			if in.Crop == "" {
-				if p, err := r.plot(in.PlotID); err == nil {
-					in.Crop = p.crop
-				}
-			}
-			if _, _, err := r.check(in, false); err != nil {
-				if !isRefusal(err) {
-					return err
-				}
-				errs[i], bad = err, true
-			}
-			norm[i] = in
-		}
-		if bad {
-			return &RowsError{Errs: errs}
+		norm, err := r.checkAll(ins)
+		if err != nil {
+			return err
 		}
 		vals := make([][]any, len(norm))
 		for i, in := range norm {
 			vals[i] = []any{formatDay(in.Date), in.PlotID, in.Crop, in.MaterialID, in.Dose, in.DoseUnit, nullFloat(in.AreaMu), in.Method, in.Target, in.Operator, in.Notes}
 		}
-		var err error
 		ids, err = tx.insertJournaledBulk(ctx, "applications", applicationInsertCols, vals)
 		return err
 	})

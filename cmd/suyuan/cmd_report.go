@@ -59,6 +59,22 @@ func openForReport(ctx context.Context, env *Env, readOnly bool) (*store.DB, str
 	return db, site, nil
 }
 
+// openReport opens the store for a report and decides, from --out, the
+// file the report of this kind goes to and its format. It returns the time
+// the report is made at; on error nothing is left open.
+func openReport(ctx context.Context, env *Env, readOnly bool, out, kind string, exts ...string) (db *store.DB, path, format string, now time.Time, err error) {
+	db, site, err := openForReport(ctx, env, readOnly)
+	if err != nil {
+		return nil, "", "", now, err
+	}
+	now = time.Now()
+	if path, format, err = reportOut(out, kind, site, now, exts...); err != nil {
+		db.Close()
+		return nil, "", "", now, err
+	}
+	return db, path, format, now, nil
+}
+
 func reportDays(from, to string) (time.Time, time.Time, error) {
 	var f, t time.Time
 	var err error
@@ -113,16 +129,11 @@ func runReportRecords(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, site, err := openForReport(ctx, env, true)
+	db, path, format, now, err := openReport(ctx, env, true, *out, "records", "pdf", "xlsx")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	now := time.Now()
-	path, format, err := reportOut(*out, "records", site, now, "pdf", "xlsx")
-	if err != nil {
-		return err
-	}
 	b, err := report.Records(ctx, db, report.RecordsQuery{Plot: *plot, Product: *product, From: f, To: t, Lang: env.Lang, Now: now})
 	if err != nil {
 		return err
@@ -151,16 +162,11 @@ func runReportTrace(ctx context.Context, env *Env, args []string) error {
 	if len(args) != 0 || *lot == "" {
 		return cliError("用法：suyuan report trace --lot 追溯码 [--out 文件.pdf|.xlsx]", "usage: suyuan report trace --lot CODE [--out F.pdf|.xlsx]")
 	}
-	db, site, err := openForReport(ctx, env, true)
+	db, path, format, now, err := openReport(ctx, env, true, *out, "trace", "pdf", "xlsx")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	now := time.Now()
-	path, format, err := reportOut(*out, "trace", site, now, "pdf", "xlsx")
-	if err != nil {
-		return err
-	}
 	r, err := report.Trace(ctx, db, report.TraceQuery{Lot: *lot, Lang: env.Lang, Now: now})
 	if err != nil {
 		return err
@@ -242,16 +248,11 @@ func runReportBundle(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, site, err := openForReport(ctx, env, false)
+	db, path, _, now, err := openReport(ctx, env, false, *out, "bundle", "zip")
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	now := time.Now()
-	path, _, err := reportOut(*out, "bundle", site, now, "zip")
-	if err != nil {
-		return err
-	}
 	data, m, err := report.MakeBundle(ctx, db, report.BundleQuery{Product: *product, From: f, To: t, Lang: env.Lang, Now: now, AppVersion: version})
 	if err != nil {
 		return err

@@ -86,10 +86,7 @@ type bundleSig struct {
 // certifications), with manifest.json and manifest.sig.
 func MakeBundle(ctx context.Context, db *store.DB, q BundleQuery) ([]byte, BundleManifest, error) {
 	lang := q.Lang
-	now := q.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
+	now := printedAt(q.Now)
 	var m BundleManifest
 	cfg, err := db.SyncConfig(ctx)
 	if err != nil {
@@ -140,7 +137,7 @@ func MakeBundle(ctx context.Context, db *store.DB, q BundleQuery) ([]byte, Bundl
 	}
 	var files []file
 	addFile := func(name, what string, data []byte) { files = append(files, file{name, what, data}) }
-	h := Header{Site: s.site.Name, CreditCode: s.site.CreditCode, Printed: now, Lang: lang}
+	h := s.header(lang, now, "")
 	cp, err := completenessPDF(h, comp, ready)
 	if err != nil {
 		return nil, m, err

@@ -78,10 +78,7 @@ func RecallAnswer(ctx context.Context, db *store.DB, q RecallQuery) (*Recall, er
 	}
 	defer s.close()
 	lang := q.Lang
-	now := q.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
+	now := printedAt(q.Now)
 	n := 0
 	for _, b := range []bool{q.Purchase != 0, q.Plot != "", q.Lot != ""} {
 		if b {
@@ -93,7 +90,7 @@ func RecallAnswer(ctx context.Context, db *store.DB, q RecallQuery) (*Recall, er
 			"name what is recalled (one of): an input purchase --purchase ID, a plot --plot with --from/--to, or a lot --lot CODE")
 	}
 	r := &Recall{Stock: map[string]float64{}, Shipped: map[string]float64{}, JournalSeq: s.headSeq, JournalHash: s.head}
-	r.Header = Header{Site: s.site.Name, CreditCode: s.site.CreditCode, Printed: now, Lang: lang, Title: tr(lang, "召回清单", "Recall answer")}
+	r.Header = s.header(lang, now, tr(lang, "召回清单", "Recall answer"))
 	why := map[int64]string{}
 	var seeds []*lotRow
 	addSeeds := func(ls []*lotRow, reason string) {

@@ -89,13 +89,9 @@ func records(ctx context.Context, s *snap, q RecordsQuery) (*RecordBook, error) 
 	if (q.Plot == "") == (q.Product == "") {
 		return nil, errf(store.CodeInvalid, nil, "请给出一个地块（--plot）或一个产品（--product），二者选一。", "name one plot (--plot) or one product (--product), not both")
 	}
-	now := q.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
+	now := printedAt(q.Now)
 	b := &RecordBook{From: f, To: t, HarvestTotal: map[string]float64{}, JournalSeq: s.headSeq, JournalHash: s.head, Address: s.site.Address}
-	b.Header = Header{Site: s.site.Name, CreditCode: s.site.CreditCode, Printed: now, Lang: lang,
-		Title: tr(lang, "农产品生产记录", "Production record book")}
+	b.Header = s.header(lang, now, tr(lang, "农产品生产记录", "Production record book"))
 	// plotSet: the plots whose inputs the book lists; lotCond: the lots
 	// whose harvests and tests it lists.
 	var plotIDs []int64

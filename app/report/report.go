@@ -87,6 +87,19 @@ func begin(ctx context.Context, db *store.DB) (*snap, error) {
 
 func (s *snap) close() { s.tx.Rollback() }
 
+// header is the page header of a report on s printed at now.
+func (s *snap) header(lang string, now time.Time, title string) Header {
+	return Header{Site: s.site.Name, CreditCode: s.site.CreditCode, Printed: now, Lang: lang, Title: title}
+}
+
+// printedAt is a query's print time: t, or the current time when t is zero.
+func printedAt(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
+}
+
 // hashes returns the journal hash of each seq.
 func (s *snap) hashes(ctx context.Context, seqs []int64) (map[int64]string, error) {
 	out := make(map[int64]string, len(seqs))

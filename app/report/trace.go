@@ -131,10 +131,7 @@ func Trace(ctx context.Context, db *store.DB, q TraceQuery) (*TraceReport, error
 	}
 	defer s.close()
 	lang := q.Lang
-	now := q.Now
-	if now.IsZero() {
-		now = time.Now()
-	}
+	now := printedAt(q.Now)
 	root, err := findLot(ctx, s, q.Lot)
 	if err != nil {
 		return nil, err
@@ -154,14 +151,9 @@ func Trace(ctx context.Context, db *store.DB, q TraceQuery) (*TraceReport, error
 			if err != nil {
 				return nil, err
 			}
-			for _, in := range ins {
-				if !seen[in.id] {
-					seen[in.id] = true
-					in.dir = "back"
-					lots = append(lots, in)
-					next = append(next, in)
-				}
-			}
+			n := unseen(ins, "back", seen)
+			lots = append(lots, n...)
+			next = append(next, n...)
 		}
 		back = next
 	}
@@ -171,12 +163,26 @@ func Trace(ctx context.Context, db *store.DB, q TraceQuery) (*TraceReport, error
 	}
 	lots = append(lots, fwd...)
 	r := &TraceReport{Query: q.Lot, JournalSeq: s.headSeq, JournalHash: s.head}
-	r.Header = Header{Site: s.site.Name, CreditCode: s.site.CreditCode, Printed: now, Lang: lang, Title: tr(lang, "追溯报告", "Lot trace report") + " " + root.code}
+	r.Header = s.header(lang, now, tr(lang, "追溯报告", "Lot trace report")+" "+root.code)
 	if err := r.collect(ctx, s, lang, lots); err != nil {
 		return nil, err
 	}
 	r.Elapsed = time.Since(start)
 	return r, nil
+}
+
+// unseen marks the lots of ls not in seen as seen, reached in direction
+// dir, and returns them.
+func unseen(ls []*lotRow, dir string, seen map[int64]bool) []*lotRow {
+	var out []*lotRow
+	for _, l := range ls {
+		if !seen[l.id] {
+			seen[l.id] = true
+			l.dir = dir
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // forward adds every lot made (recursively) from the lots in from, one
@@ -195,14 +201,9 @@ func forward(ctx context.Context, s *snap, from []*lotRow, seen map[int64]bool) 
 			if err != nil {
 				return nil, err
 			}
-			for _, o := range outs {
-				if !seen[o.id] {
-					seen[o.id] = true
-					o.dir = "forward"
-					out = append(out, o)
-					next = append(next, o)
-				}
-			}
+			n := unseen(outs, "forward", seen)
+			out = append(out, n...)
+			next = append(next, n...)
 		}
 		from = next
 	}

@@ -1,13 +1,10 @@
 package analyzer_test
 
 import (
-	"bufio"
 	"context"
-	"encoding/hex"
 	"errors"
 	"math/rand"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,8 +18,9 @@ import (
 // instrument plays the instrument side of a pty until ctx ends.
 type instrument func(ctx context.Context, master *os.File)
 
-// failSession runs driver against inst over a real pty, with short timeouts.
-func failSession(t *testing.T, driver string, inst instrument) (int, analyzer.Stats, error) {
+// ptySession runs driver with o against inst (nil: nothing answers) over a
+// real pty, delivering every reading to deliver.
+func ptySession(t *testing.T, driver string, o analyzer.Options, inst instrument, deliver func(analyzer.Reading) error) (analyzer.Stats, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -36,8 +34,7 @@ func failSession(t *testing.T, driver string, inst instrument) (int, analyzer.St
 	if inst != nil {
 		go inst(ictx, master)
 	}
-	now := time.Now()
-	d, err := analyzer.New(driver, analyzer.Options{Timeout: 150 * time.Millisecond, MaxPasses: 3, From: now.AddDate(0, 0, -1), To: now})
+	d, err := analyzer.New(driver, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,8 +43,16 @@ func failSession(t *testing.T, driver string, inst instrument) (int, analyzer.St
 		t.Fatal(err)
 	}
 	defer port.Close()
+	return analyzer.Session(ctx, port, d, deliver)
+}
+
+// failSession runs driver against inst over a real pty, with short timeouts.
+func failSession(t *testing.T, driver string, inst instrument) (int, analyzer.Stats, error) {
+	t.Helper()
+	now := time.Now()
 	n := 0
-	st, err := analyzer.Session(ctx, port, d, func(analyzer.Reading) error { n++; return nil })
+	st, err := ptySession(t, driver, analyzer.Options{Timeout: 150 * time.Millisecond, MaxPasses: 3, From: now.AddDate(0, 0, -1), To: now},
+		inst, func(analyzer.Reading) error { n++; return nil })
 	return n, st, err
 }
 
@@ -160,7 +165,7 @@ func TestGarbage(t *testing.T) {
 // TestDamagedFrames: an LZ-4000T whose every answer fails its CRC (the
 // vendor transcripts with the CRC byte changed) is "damaged data".
 func TestDamagedFrames(t *testing.T) {
-	reply := readHexLine(t, "dayuan-lz4000t-commtest-reply.hex")
+	reply := analyzer.LoadHexLines(t, "dayuan-lz4000t-commtest-reply.hex")[0] // the first frame
 	reply[len(reply)-2] ^= 0x01
 	_, st, err := failSession(t, "lz4000t", answerWith(func(*rand.Rand) []byte { return reply }))
 	re := wantFailure(t, err, analyzer.DamagedData, "损坏", "damaged")
@@ -173,7 +178,7 @@ func TestDamagedFrames(t *testing.T) {
 // the vendor's TTNJ-8 example): all three are imported; a gap in record
 // numbers is not a transfer error.
 func TestTaiYangRecordGap(t *testing.T) {
-	recs := readHexLine(t, "taiyang-ttnj8-gap.hex")
+	recs := analyzer.LoadHex(t, "taiyang-ttnj8-gap.hex")
 	n, st, err := failSession(t, "taiyang", taiyangScript(recs))
 	if err != nil || n != 3 {
 		t.Fatalf("err %v readings %d stats %v", err, n, st)
@@ -184,7 +189,7 @@ func TestTaiYangRecordGap(t *testing.T) {
 // every download (a record damaged on the line, no checksum to tell): the
 // others are imported and the session reports damaged data, not silence.
 func TestTaiYangDamagedRecord(t *testing.T) {
-	recs := readHexLine(t, "taiyang-ttnj8-gap.hex")
+	recs := analyzer.LoadHex(t, "taiyang-ttnj8-gap.hex")
 	copy(recs[73+9:], []byte{0x7F, 0xC0, 0x00, 0x01})
 	n, st, err := failSession(t, "taiyang", taiyangScript(recs))
 	re := wantFailure(t, err, analyzer.DamagedData, "损坏", "damaged")
@@ -216,33 +221,6 @@ func taiyangScript(recs []byte) instrument {
 			}
 		}
 	}
-}
-
-// readHexLine reads a testdata/vendor transcript ('#' lines are notes).
-func readHexLine(t *testing.T, name string) []byte {
-	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "vendor", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []byte
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		l := strings.TrimSpace(sc.Text())
-		if l == "" || strings.HasPrefix(l, "#") {
-			continue
-		}
-		b, err := hex.DecodeString(strings.ReplaceAll(l, " ", ""))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, b...)
-		if name == "dayuan-lz4000t-commtest-reply.hex" {
-			break // the first frame
-		}
-	}
-	return out
 }
 
 // TestFrameProfileCountsEveryDamagedFrame: on a passive STX/ETX stream,

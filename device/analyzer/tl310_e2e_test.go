@@ -3,6 +3,7 @@ package analyzer_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -14,30 +15,11 @@ import (
 // tl310Session runs one tl310 session against the simulator over a real pty.
 func tl310Session(t *testing.T, o analyzer.Options, so sim.Options) (*collector, analyzer.Stats, error) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
-	defer cancel()
-	master, slave, err := serial.OpenPTY()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer master.Close()
-	simCtx, stopSim := context.WithCancel(ctx)
-	defer stopSim()
-	go sim.Run(simCtx, master, "tl310", so)
 	if o.Timeout == 0 {
 		o.Timeout = 300 * time.Millisecond
 	}
-	d, err := analyzer.New("tl310", o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	port, err := serial.Open(ctx, serial.Config{Path: slave, Baud: d.Serial().Baud})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer port.Close()
 	col := newCollector(-1)
-	st, err := analyzer.Session(ctx, port, d, col.deliver)
+	st, err := ptySession(t, "tl310", o, func(ctx context.Context, master *os.File) { sim.Run(ctx, master, "tl310", so) }, col.deliver)
 	return col, st, err
 }
 

@@ -1,45 +1,17 @@
 package analyzer
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"math/rand"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"suyuan/device/serial"
 )
-
-// loadHexLines reads a testdata transcript as one byte string per
-// non-comment line (one frame per line in the Dayuan transcripts).
-func loadHexLines(t testing.TB, name string) [][]byte {
-	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", "vendor", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out [][]byte
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		b, err := hex.DecodeString(strings.ReplaceAll(line, " ", ""))
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		out = append(out, b)
-	}
-	return out
-}
 
 // reCRC recomputes a Dayuan frame's CRC after its bytes were changed.
 func reCRC(f []byte) []byte {

@@ -16,15 +16,16 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// loadHex reads a testdata transcript: '#' lines are notes, the rest hex.
-func loadHex(t testing.TB, name string) []byte {
+// loadHexLines reads a testdata transcript as one byte string per
+// non-comment line (one frame per line in the Dayuan transcripts).
+func loadHexLines(t testing.TB, name string) [][]byte {
 	t.Helper()
 	f, err := os.Open(filepath.Join("testdata", "vendor", name))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out []byte
+	var out [][]byte
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
@@ -35,10 +36,19 @@ func loadHex(t testing.TB, name string) []byte {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		out = append(out, b...)
+		out = append(out, b)
 	}
 	return out
 }
+
+// loadHex reads a testdata transcript: '#' lines are notes, the rest hex.
+func loadHex(t testing.TB, name string) []byte {
+	t.Helper()
+	return bytes.Join(loadHexLines(t, name), nil)
+}
+
+// LoadHex and LoadHexLines, for the external tests.
+var LoadHex, LoadHexLines = loadHex, loadHexLines
 
 func near(p *float64, want, tol float64) bool { return p != nil && math.Abs(*p-want) <= tol }
 

@@ -57,18 +57,11 @@ type FileInfo struct {
 // it has (a kind without a date is exported whole under --from/--to; the
 // manifest lists, per file, which filters applied).
 func ExportArchive(ctx context.Context, db *store.DB, path string, opt Options) (Manifest, error) {
-	if err := opt.fill(); err != nil {
-		return Manifest{}, err
-	}
-	s, err := begin(ctx, db)
+	s, r, err := open(ctx, db, &opt)
 	if err != nil {
 		return Manifest{}, err
 	}
 	defer s.close()
-	r, err := resolve(ctx, s.tx, opt.Filter, opt.Location)
-	if err != nil {
-		return Manifest{}, err
-	}
 	now := opt.Now().In(opt.Location)
 	m := Manifest{Format: ManifestFormat, AppVersion: opt.AppVersion, ExportedAt: now.Format("2006-01-02T15:04:05-07:00"),
 		SiteCode: s.siteCode, SiteName: s.siteName, JournalSeq: s.seq, JournalHash: s.hash,

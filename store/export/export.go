@@ -407,26 +407,33 @@ func unknownKind(name string) error {
 	return errf(store.CodeInvalid, nil, "未知的记录类别“%s”。可选：%s；或 all（整套导出）。", "unknown record kind %q; choose one of: %s; or all (the whole store)", name, kindNames())
 }
 
-// openKind checks kind and opt, opens a snapshot and resolves opt's
-// filter against it; the caller closes the snapshot.
+// openKind checks kind, then opens the snapshot for opt (open); the
+// caller closes the snapshot.
 func openKind(ctx context.Context, db *store.DB, kind string, opt *Options) (Kind, *snapshot, *resolved, error) {
 	k, ok := KindFor(kind)
 	if !ok {
 		return k, nil, nil, unknownKind(kind)
 	}
+	s, r, err := open(ctx, db, opt)
+	return k, s, r, err
+}
+
+// open checks opt, opens a snapshot and resolves opt's filter against it;
+// the caller closes the snapshot.
+func open(ctx context.Context, db *store.DB, opt *Options) (*snapshot, *resolved, error) {
 	if err := opt.fill(); err != nil {
-		return k, nil, nil, err
+		return nil, nil, err
 	}
 	s, err := begin(ctx, db)
 	if err != nil {
-		return k, nil, nil, err
+		return nil, nil, err
 	}
 	r, err := resolve(ctx, s.tx, opt.Filter, opt.Location)
 	if err != nil {
 		s.close()
-		return k, nil, nil, err
+		return nil, nil, err
 	}
-	return k, s, r, nil
+	return s, r, nil
 }
 
 // WriteKind writes one kind to w from its own snapshot (no file handling).

@@ -200,7 +200,7 @@ func TestUseSimulatedPrinter(t *testing.T) {
 }
 
 // BenchmarkResolveActor is the cost Write adds to every transaction: one
-// primary-key lookup of the acting user through the prepared statement.
+// primary-key lookup of the acting user through the statement cache.
 // Compare with BenchmarkAddApplication (docs/performance.md).
 func BenchmarkResolveActor(b *testing.B) {
 	ctx := context.Background()

@@ -42,9 +42,6 @@ type DB struct {
 	pesticides atomic.Pointer[rules.PesticideList]
 	// stmts: the writer's statements prepared once per DB (journal.go).
 	stmts stmtCache
-
-	// userQ looks the acting user up on every write (see Tx.resolve).
-	userQ *sql.Stmt
 	// immutable is set when a read-only open reads the main file without
 	// its WAL index (a full disk): see openReaders.
 	immutable bool
@@ -151,10 +148,6 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		if err := db.migrate(ctx); err != nil {
 			w.Close()
 			return nil, storageError(err, dir)
-		}
-		if db.userQ, err = w.PrepareContext(ctx, userByIDQuery); err != nil {
-			w.Close()
-			return nil, storageError(fmt.Errorf("prepare user lookup: %w", err), dir)
 		}
 	}
 	if err := db.openReaders(ctx, immutable); err != nil {
@@ -332,9 +325,6 @@ func (db *DB) Close() error {
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}
-	if db.userQ != nil {
-		errs = append(errs, db.userQ.Close())
-	}
 	if db.w != nil {
 		errs = append(errs, db.w.Close())
 	}
@@ -456,8 +446,8 @@ func (db *DB) Write(ctx context.Context, actor Actor, fn func(tx *Tx) error) err
 const userByIDQuery = "SELECT username, display_name, role, disabled FROM users WHERE id = ?"
 
 // resolve returns the account actor claims to be, as the users table has it
-// now, or a forbidden error. One indexed lookup (primary key) through a
-// statement prepared once per DB.
+// now, or a forbidden error. One indexed lookup (primary key) through the
+// writer's statement cache (prepared once per DB).
 func (tx *Tx) resolve(ctx context.Context, claimed Actor) (Actor, error) {
 	if claimed.system {
 		return claimed, nil
@@ -465,11 +455,13 @@ func (tx *Tx) resolve(ctx context.Context, claimed Actor) (Actor, error) {
 	if claimed.UserID <= 0 {
 		return Actor{}, errf(CodeForbidden, nil, "没有登录的用户，不能写入记录。请先登录。", "no user is logged in, so nothing can be written; log in first")
 	}
-	st := tx.tx.StmtContext(ctx, tx.db.userQ)
-	defer st.Close()
+	st, err := tx.cached(ctx, userByIDQuery)
+	if err != nil {
+		return Actor{}, fmt.Errorf("look up user %d: %w", claimed.UserID, err)
+	}
 	var username, name, role string
 	var disabled int
-	err := st.QueryRowContext(ctx, claimed.UserID).Scan(&username, &name, &role, &disabled)
+	err = st.QueryRowContext(ctx, claimed.UserID).Scan(&username, &name, &role, &disabled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Actor{}, errf(CodeForbidden, nil, "登录的账户（编号 %d）在本数据文件中不存在，未写入任何内容。请重新登录。",
 			"the logged-in account (#%d) does not exist in this store; nothing was written. Log in again", claimed.UserID)

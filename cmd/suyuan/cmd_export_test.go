@@ -130,26 +130,8 @@ func TestExportAllVerifyAndProgress(t *testing.T) {
 		t.Errorf("verify without a store: exit %d %s", code, stdout)
 	}
 	// One byte of one file changed: verify names it and fails.
-	zr, err := zip.OpenReader(zipPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, f := range zr.File {
-		rc, _ := f.Open()
-		b, _ := io.ReadAll(rc)
-		rc.Close()
-		if f.Name == "certificates.xlsx" {
-			b[len(b)/2] ^= 1
-		}
-		w, _ := zw.Create(f.Name)
-		w.Write(b)
-	}
-	zr.Close()
-	zw.Close()
 	bad := filepath.Join(out, "bad.zip")
-	os.WriteFile(bad, buf.Bytes(), 0o644)
+	tamperZip(t, zipPath, bad, "certificates.xlsx")
 	if code, _, errs := cli(t, data, "", "export", "verify", bad); code != 1 || !strings.Contains(errs, "certificates.xlsx") {
 		t.Errorf("tampered archive: exit %d, %q", code, errs)
 	}
@@ -159,5 +141,48 @@ func TestExportAllVerifyAndProgress(t *testing.T) {
 	}
 	if m, _ := filepath.Glob(filepath.Join(out, "suyuan-XPJS01-*.zip")); len(m) != 1 {
 		t.Errorf("archive name: %v", m)
+	}
+}
+
+// tamperZip copies the zip src to dst with one bit of the member name
+// flipped, in the middle of its bytes.
+func tamperZip(t *testing.T, src, dst, name string) {
+	t.Helper()
+	zr, err := zip.OpenReader(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	found := false
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f.Name == name {
+			b[len(b)/2] ^= 1
+			found = true
+		}
+		w, err := zw.Create(f.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(b)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !found {
+		t.Fatalf("%s has no member %s", src, name)
+	}
+	if err := os.WriteFile(dst, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

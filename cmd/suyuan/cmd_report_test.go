@@ -1,10 +1,8 @@
 package main
 
 import (
-	"archive/zip"
 	"bytes"
 	"database/sql"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -76,23 +74,8 @@ func TestReportCLI(t *testing.T) {
 		t.Fatalf("verify: %d %s %s", code, stdout, errs)
 	}
 	// One byte of records.pdf changed: verify names it.
-	b, _ := os.ReadFile(zipPath)
-	zr, _ := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, f := range zr.File {
-		rc, _ := f.Open()
-		c, _ := io.ReadAll(rc)
-		rc.Close()
-		if f.Name == "records.pdf" {
-			c[len(c)/2] ^= 1
-		}
-		w, _ := zw.Create(f.Name)
-		w.Write(c)
-	}
-	zw.Close()
 	bad := filepath.Join(out, "bad.zip")
-	os.WriteFile(bad, buf.Bytes(), 0o600)
+	tamperZip(t, zipPath, bad, "records.pdf")
 	if code, _, errs := cli(t, data, "", "report", "verify", bad); code == 0 || !strings.Contains(errs, "records.pdf") {
 		t.Fatalf("tampered verify: %d %s", code, errs)
 	}

@@ -45,6 +45,9 @@ type DB struct {
 	// immutable is set when a read-only open reads the main file without
 	// its WAL index (a full disk): see openReaders.
 	immutable bool
+	// openProblem is the open-time check's finding (opencheck.go), set
+	// once by Open; non-nil blocks every write and upload.
+	openProblem *Error
 }
 
 // Option configures Open.
@@ -417,7 +420,7 @@ func (db *DB) Write(ctx context.Context, actor Actor, fn func(tx *Tx) error) err
 	if db.w == nil {
 		return errf(CodeForbidden, nil, "数据以只读方式打开，无法写入。", "the store is open read-only; nothing can be written")
 	}
-	if err := db.writeBlocked(); err != nil { // opencheck.go
+	if err := db.OpenProblem(); err != nil { // opencheck.go
 		return err
 	}
 	dir := filepath.Dir(db.path)

@@ -5,11 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
-	"weak"
 )
 
 // The open-time check. Every Open runs QuickCheck, a bounded subset of
@@ -31,21 +28,10 @@ const openCheckTail = 256
 // OpenProblem returns the finding of the check Open ran, as a store error
 // that says what to do, or nil when the store passed.
 func (db *DB) OpenProblem() error {
-	if v, ok := openProblems.Load(weak.Make(db)); ok {
-		return v.(*Error)
+	if db.openProblem != nil {
+		return db.openProblem
 	}
 	return nil
-}
-
-// openProblems holds each failed DB's finding, keyed weakly so that a closed
-// and forgotten DB takes its entry with it (this keeps the hooks in db.go to
-// one line each: no field, no Close step).
-var openProblems sync.Map // weak.Pointer[DB] -> *Error
-
-func (db *DB) setOpenProblem(e *Error) {
-	k := weak.Make(db)
-	openProblems.Store(k, e)
-	runtime.AddCleanup(db, func(k weak.Pointer[DB]) { openProblems.Delete(k) }, k)
 }
 
 // openCheck runs QuickCheck and, on a finding, blocks writes (see Write).
@@ -58,7 +44,7 @@ func (db *DB) openCheck(ctx context.Context) {
 		p = &Problem{Zh: "无法读取数据文件进行检查（" + err.Error() + "）", En: "the store could not be read for the check (" + err.Error() + ")"}
 	}
 	if p != nil {
-		db.setOpenProblem(blockedError(*p))
+		db.openProblem = blockedError(*p)
 	}
 }
 
@@ -71,9 +57,6 @@ func blockedError(p Problem) *Error {
 		En: "the store failed its open-time check: " + p.En + ". To protect the evidence already recorded, writing and uploading are stopped (viewing, search, verify and backup still work). " +
 			"Run suyuan verify to list every problem, keep this file as it is, and restore the latest good backup (a copy made with suyuan backup; see 'Restoring a backup' in docs/sync.md)"}
 }
-
-// writeBlocked is the error Write returns when the open-time check failed.
-func (db *DB) writeBlocked() error { return db.OpenProblem() }
 
 // QuickCheck is the open-time check (see above). It returns the first
 // problem found, or nil. It reads in one read transaction.

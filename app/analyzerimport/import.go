@@ -115,13 +115,13 @@ func Import(ctx context.Context, db *store.DB, actor store.Actor, port device.Po
 	}
 	start := time.Now()
 	st, err := analyzer.Session(ctx, port, driver, func(r analyzer.Reading) error {
-		added, dup, err := db.ImportReadings(ctx, actor, []store.ReadingInput{ToInput(r)})
+		in := ToInput(r)
+		added, dup, err := db.ImportReadings(ctx, actor, []store.ReadingInput{in})
 		if err != nil {
 			return err
 		}
 		sum.Added += added
 		sum.Duplicates += dup
-		in := ToInput(r)
 		v := store.ReadingVerdict(in)
 		if added > 0 && v == "positive" {
 			sum.Positive++

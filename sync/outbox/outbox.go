@@ -408,10 +408,6 @@ func (u *Uploader) checkHead(ctx context.Context, site string) error {
 	if err != nil {
 		return err
 	}
-	head, _, err := u.db.Head(ctx)
-	if err != nil {
-		return err
-	}
 	var ahead *store.PlatformAhead
 	if ph.Seq > 0 {
 		h, ok, err := u.db.EntryHashAt(ctx, ph.Seq)
@@ -419,6 +415,10 @@ func (u *Uploader) checkHead(ctx context.Context, site string) error {
 			return err
 		}
 		if !ok || h != ph.Hash {
+			head, _, err := u.db.Head(ctx)
+			if err != nil {
+				return err
+			}
 			ahead = &store.PlatformAhead{Seq: ph.Seq, Hash: ph.Hash, OurHead: head, OurHash: h, DetectedAt: time.Now().UTC()}
 		}
 	}
@@ -435,7 +435,7 @@ func (u *Uploader) checkHead(ctx context.Context, site string) error {
 	if err := u.db.SetPlatformAhead(context.WithoutCancel(ctx), ahead); err != nil {
 		u.log.Warn("sync: could not record the platform head", "err", err.Error())
 	}
-	u.log.Warn("sync: the platform holds history this store does not have", "platform_seq", ph.Seq, "our_head", head)
+	u.log.Warn("sync: the platform holds history this store does not have", "platform_seq", ph.Seq, "our_head", ahead.OurHead)
 	return ahead.Error()
 }
 

@@ -34,8 +34,9 @@ func runPrinterList(ctx context.Context, env *Env, args []string) error {
 		}
 		fmt.Fprintf(env.Stdout, "%s\t%s\t%s%s\n", p.URI(), orDash(p.Port), orDash(p.Driver), flags)
 	}
-	lps, _ := filepath.Glob("/dev/usb/lp*")
+	var lps []string
 	if runtime.GOOS != "windows" {
+		lps, _ = filepath.Glob("/dev/usb/lp*")
 		for _, lp := range lps {
 			fmt.Fprintf(env.Stdout, "lp://%s\n", lp)
 		}

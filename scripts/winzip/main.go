@@ -232,14 +232,8 @@ func vbsASCII(src string) (string, error) {
 // vbsLiteral is a literal as VBScript source: "text" when ASCII, else
 // U("...").
 func vbsLiteral(lit []rune) string {
-	ascii := true
-	for _, r := range lit {
-		if r >= 0x80 {
-			ascii = false
-		}
-	}
-	if ascii {
-		return `"` + string(lit) + `"`
+	if s := string(lit); isASCII(s) {
+		return `"` + s + `"`
 	}
 	var b strings.Builder
 	b.WriteString(`U("`)

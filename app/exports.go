@@ -1171,14 +1171,24 @@ func (es *exportsScreen) progress(frac float64, text string) {
 	})
 }
 
-func (es *exportsScreen) runExport() {
+// formJob reads the form into a job when no job is running; bad input is
+// shown in the status line and as an error, and ok is false.
+func (es *exportsScreen) formJob() (j exportJob, ok bool) {
 	if es.busy {
-		return
+		return j, false
 	}
 	j, err := es.job()
 	if err != nil {
 		es.status.SetText(userMessage(err))
 		es.s.showError(err)
+		return j, false
+	}
+	return j, true
+}
+
+func (es *exportsScreen) runExport() {
+	j, ok := es.formJob()
+	if !ok {
 		return
 	}
 	a := es.action
@@ -1251,13 +1261,8 @@ func tourExports(es *exportsScreen, what string) {
 }
 
 func (es *exportsScreen) runPreview() {
-	if es.busy {
-		return
-	}
-	j, err := es.job()
-	if err != nil {
-		es.status.SetText(userMessage(err))
-		es.s.showError(err)
+	j, ok := es.formJob()
+	if !ok {
 		return
 	}
 	a := es.action

@@ -383,13 +383,6 @@ type chainHasher struct {
 	hex [64]byte
 }
 
-func (h *chainHasher) field(s string) {
-	h.buf = strconv.AppendInt(h.buf, int64(len(s)), 10)
-	h.buf = append(h.buf, ':')
-	h.buf = append(h.buf, s...)
-	h.buf = append(h.buf, '\n')
-}
-
 // sum returns the hex hash of e; the result is valid until the next call.
 func (h *chainHasher) sum(e *rawEntry) ([]byte, error) {
 	at := e.at
@@ -403,21 +396,22 @@ func (h *chainHasher) sum(e *rawEntry) ([]byte, error) {
 	if len(at) != len(timeFormat) {
 		at = t.UTC().Format(timeFormat)
 	}
-	h.buf = append(h.buf[:0], "suyuan-journal-v1\x00"...)
-	h.field(e.prevHash)
+	b := append(h.buf[:0], "suyuan-journal-v1\x00"...)
 	var num [20]byte
-	h.field(string(strconv.AppendInt(num[:0], e.seq, 10)))
-	h.field(at)
-	h.field(e.actor)
-	h.field(e.kind)
-	h.field(e.ref)
-	h.field(e.payload)
-	h.field(e.reason)
+	b = hashField(b, e.prevHash)
+	b = hashField(b, strconv.AppendInt(num[:0], e.seq, 10))
+	b = hashField(b, at)
+	b = hashField(b, e.actor)
+	b = hashField(b, e.kind)
+	b = hashField(b, e.ref)
+	b = hashField(b, e.payload)
+	b = hashField(b, e.reason)
 	if e.supersedes.Valid && e.supersedes.Int64 > 0 {
-		h.field(string(strconv.AppendInt(num[:0], e.supersedes.Int64, 10)))
+		b = hashField(b, strconv.AppendInt(num[:0], e.supersedes.Int64, 10))
 	} else {
-		h.field("")
+		b = hashField(b, "")
 	}
+	h.buf = b
 	s := sha256.Sum256(h.buf)
 	hex.Encode(h.hex[:], s[:])
 	return h.hex[:], nil

@@ -455,14 +455,7 @@ func recordsRun(ctx context.Context, j exportJob) (exportResult, error) {
 	if err != nil {
 		return exportResult{}, err
 	}
-	data, err := reportFile(ctx, j, b.PDF, b.XLSX)
-	if err != nil {
-		return exportResult{}, err
-	}
-	if err := report.WriteFile(j.path, data); err != nil {
-		return exportResult{}, err
-	}
-	return exportResult{Path: j.path, Bytes: int64(len(data)), Rows: recordBookRows(b), Unit: "exports.unitRows"}, nil
+	return writeReport(ctx, j, b.PDF, b.XLSX, recordBookRows(b), "exports.unitRows")
 }
 
 func recordBookRows(b *report.RecordBook) int {
@@ -486,7 +479,7 @@ func traceRun(ctx context.Context, j exportJob) (exportResult, error) {
 	if err != nil {
 		return exportResult{}, err
 	}
-	return writeReport(ctx, j, r.PDF, r.XLSX, len(r.Events))
+	return writeReport(ctx, j, r.PDF, r.XLSX, len(r.Events), "exports.unitEntries")
 }
 
 func tracePreview(ctx context.Context, j exportJob) (exportPreview, error) {
@@ -512,7 +505,7 @@ func recallRun(ctx context.Context, j exportJob) (exportResult, error) {
 	if err != nil {
 		return exportResult{}, err
 	}
-	return writeReport(ctx, j, r.PDF, r.XLSX, len(r.Lots)+len(r.Shipments))
+	return writeReport(ctx, j, r.PDF, r.XLSX, len(r.Lots)+len(r.Shipments), "exports.unitEntries")
 }
 
 func recallPreview(ctx context.Context, j exportJob) (exportPreview, error) {
@@ -554,8 +547,9 @@ func bundlePreview(ctx context.Context, j exportJob) (exportPreview, error) {
 	return p, nil
 }
 
-// writeReport renders a report in the job's format and writes it.
-func writeReport(ctx context.Context, j exportJob, pdf, xlsx func() ([]byte, error), rows int) (exportResult, error) {
+// writeReport renders a report in the job's format and writes it; rows
+// counts what the report holds, in unit (a translation key).
+func writeReport(ctx context.Context, j exportJob, pdf, xlsx func() ([]byte, error), rows int, unit string) (exportResult, error) {
 	data, err := reportFile(ctx, j, pdf, xlsx)
 	if err != nil {
 		return exportResult{}, err
@@ -563,7 +557,7 @@ func writeReport(ctx context.Context, j exportJob, pdf, xlsx func() ([]byte, err
 	if err := report.WriteFile(j.path, data); err != nil {
 		return exportResult{}, err
 	}
-	return exportResult{Path: j.path, Bytes: int64(len(data)), Rows: rows, Unit: "exports.unitEntries"}, nil
+	return exportResult{Path: j.path, Bytes: int64(len(data)), Rows: rows, Unit: unit}, nil
 }
 
 // pdfPreview shows the first page of a PDF report as a picture when

@@ -303,9 +303,9 @@ func readingInspection(r Reading) InspectionInput {
 	return in
 }
 
-// bindReadingTx binds the reading; journal, when not nil, is read after
-// in ran and becomes the reason of the "readings.bind" entry.
-func bindReadingTx(ctx context.Context, tx *Tx, actor Actor, readingID int64, in func(Reading) (InspectionInput, error), journal *string) (Inspection, error) {
+// bindReadingTx binds the reading; the reason in returns becomes the reason
+// of the "readings.bind" entry.
+func bindReadingTx(ctx context.Context, tx *Tx, actor Actor, readingID int64, in func(Reading) (InspectionInput, string, error)) (Inspection, error) {
 	if err := actor.Require(PermInspect); err != nil {
 		return Inspection{}, err
 	}
@@ -316,7 +316,7 @@ func bindReadingTx(ctx context.Context, tx *Tx, actor Actor, readingID int64, in
 	if r.Status != "pending" {
 		return Inspection{}, errf(CodeConflict, nil, "读数#%d已%s，不能再关联。", "reading #%d is already %s and cannot be bound again", readingID, r.Status)
 	}
-	ii, err := in(r)
+	ii, reason, err := in(r)
 	if err != nil {
 		return Inspection{}, err
 	}
@@ -327,10 +327,6 @@ func bindReadingTx(ctx context.Context, tx *Tx, actor Actor, readingID int64, in
 	}
 	if _, err := tx.Exec(ctx, "UPDATE readings SET status = 'bound', inspection_id = ? WHERE id = ?", ins.ID, readingID); err != nil {
 		return Inspection{}, err
-	}
-	reason := ""
-	if journal != nil {
-		reason = *journal
 	}
 	if _, err := tx.Record(ctx, "readings", readingID, "readings.bind", reason); err != nil {
 		return Inspection{}, err
@@ -369,23 +365,23 @@ func (db *DB) BindReadingOverride(ctx context.Context, actor Actor, readingID in
 	var out Inspection
 	err := db.Write(ctx, actor, func(tx *Tx) error {
 		var err error
-		journal := ""
-		out, err = bindReadingTx(ctx, tx, actor, readingID, func(r Reading) (InspectionInput, error) {
+		out, err = bindReadingTx(ctx, tx, actor, readingID, func(r Reading) (InspectionInput, string, error) {
 			lid, err := findLotID(ctx, tx.tx, lotCode)
 			if err != nil {
-				return InspectionInput{}, err
+				return InspectionInput{}, "", err
 			}
 			l, err := loadLotRow(ctx, tx.tx, lid)
 			if err != nil {
-				return InspectionInput{}, err
+				return InspectionInput{}, "", err
 			}
-			if journal, err = checkBindDate(actor, r, l, overrideReason); err != nil {
-				return InspectionInput{}, err
+			reason, err := checkBindDate(actor, r, l, overrideReason)
+			if err != nil {
+				return InspectionInput{}, "", err
 			}
 			in := readingInspection(r)
 			in.LotID = lid
-			return in, nil
-		}, &journal)
+			return in, reason, nil
+		})
 		return err
 	})
 	return out, err
@@ -421,11 +417,11 @@ func (db *DB) BindReadingExternal(ctx context.Context, actor Actor, readingID in
 	var out Inspection
 	err := db.Write(ctx, actor, func(tx *Tx) error {
 		var err error
-		out, err = bindReadingTx(ctx, tx, actor, readingID, func(r Reading) (InspectionInput, error) {
+		out, err = bindReadingTx(ctx, tx, actor, readingID, func(r Reading) (InspectionInput, string, error) {
 			in := readingInspection(r)
 			in.ExternalEntity, in.ExternalCode = entity, code
-			return in, nil
-		}, nil)
+			return in, "", nil
+		})
 		return err
 	})
 	return out, err

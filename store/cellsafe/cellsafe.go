@@ -12,7 +12,10 @@
 // CLI and the GUI alike.
 package cellsafe
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // triggers are the first characters that make a spreadsheet treat a cell
 // as a formula, including the full-width forms a Chinese input method
@@ -21,15 +24,8 @@ const triggers = "=+-@\t\r＝＋－＠"
 
 // Needs reports whether s would be read as a formula.
 func Needs(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, r := range triggers {
-		if strings.HasPrefix(s, string(r)) {
-			return true
-		}
-	}
-	return false
+	r, _ := utf8.DecodeRuneInString(s) // RuneError for "" or a bad byte: not a trigger
+	return strings.ContainsRune(triggers, r)
 }
 
 // quoted reports whether s, after any leading quotes, would be read as a

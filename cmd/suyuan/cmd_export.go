@@ -60,18 +60,11 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	if *headers != "zh" && *headers != "en" {
 		return cliError("--headers 只能是 zh 或 en。", "--headers must be zh or en")
 	}
-	if _, err := os.Stat(env.storePath()); err != nil {
-		return cliError("找不到数据文件 "+env.storePath()+"：请用 --data 指定数据目录。", "no store file at "+env.storePath()+": name the data folder with --data")
-	}
-	db, err := store.Open(ctx, env.storePath(), store.ReadOnly())
+	db, site, err := openSite(ctx, env, true)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	site := ""
-	if e, err := db.GetEntity(ctx); err == nil {
-		site = e.SiteCode
-	}
 	fmtName := strings.ToLower(*format)
 	path, fmtName, err := exportPath(*out, fmtName, k.ID, all, site, time.Now())
 	if err != nil {

@@ -27,6 +27,9 @@ func reportOut(out, kind, site string, now time.Time, exts ...string) (string, s
 	if out == "" {
 		dir = "."
 	}
+	if site == "" {
+		site = "site"
+	}
 	if st, err := os.Stat(dir); out == "" || (err == nil && st.IsDir()) {
 		return filepath.Join(dir, fmt.Sprintf("%s-%s-%s.%s", kind, site, now.Format("20060102-150405"), exts[0])), exts[0], nil
 	}
@@ -40,7 +43,9 @@ func reportOut(out, kind, site string, now time.Time, exts ...string) (string, s
 		"--out must end in ."+strings.Join(exts, " or .")+" (or name a folder)")
 }
 
-func openForReport(ctx context.Context, env *Env, readOnly bool) (*store.DB, string, error) {
+// openSite opens the data folder's store (a missing one is a clear error
+// naming --data) and returns the site code, "" when none is set.
+func openSite(ctx context.Context, env *Env, readOnly bool) (*store.DB, string, error) {
 	if _, err := os.Stat(env.storePath()); err != nil {
 		return nil, "", cliError("找不到数据文件 "+env.storePath()+"：请用 --data 指定数据目录。", "no store file at "+env.storePath()+": name the data folder with --data")
 	}
@@ -52,8 +57,8 @@ func openForReport(ctx context.Context, env *Env, readOnly bool) (*store.DB, str
 	if err != nil {
 		return nil, "", err
 	}
-	site := "site"
-	if e, err := db.GetEntity(ctx); err == nil && e.SiteCode != "" {
+	site := ""
+	if e, err := db.GetEntity(ctx); err == nil {
 		site = e.SiteCode
 	}
 	return db, site, nil
@@ -63,7 +68,7 @@ func openForReport(ctx context.Context, env *Env, readOnly bool) (*store.DB, str
 // file the report of this kind goes to and its format. It returns the time
 // the report is made at; on error nothing is left open.
 func openReport(ctx context.Context, env *Env, readOnly bool, out, kind string, exts ...string) (db *store.DB, path, format string, now time.Time, err error) {
-	db, site, err := openForReport(ctx, env, readOnly)
+	db, site, err := openSite(ctx, env, readOnly)
 	if err != nil {
 		return nil, "", "", now, err
 	}
@@ -204,7 +209,7 @@ func runReportRecall(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, site, err := openForReport(ctx, env, true)
+	db, site, err := openSite(ctx, env, true)
 	if err != nil {
 		return err
 	}
@@ -286,7 +291,7 @@ func runReportVerify(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return cliError("无法读取文件 "+args[0]+"：请检查路径。", "cannot read "+args[0]+": check the path")
 	}
-	db, _, err := openForReport(ctx, env, true)
+	db, _, err := openSite(ctx, env, true)
 	if err != nil {
 		return err
 	}

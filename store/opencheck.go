@@ -113,7 +113,7 @@ func journalTail(ctx context.Context, c *sql.Conn, n int) ([]rawEntry, error) {
 	var out []rawEntry
 	for rows.Next() {
 		var e rawEntry
-		if err := rows.Scan(&e.seq, &e.at, &e.actor, &e.kind, &e.ref, &e.payload, &e.reason, &e.supersedes, &e.prevHash, &e.hash); err != nil {
+		if err := e.scan(rows); err != nil {
 			return nil, err
 		}
 		out = append(out, e)

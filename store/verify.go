@@ -329,7 +329,7 @@ func verifyChain(ctx context.Context, conn *sql.Conn, rep *VerifyReport, add fun
 	var e rawEntry
 	prevHash, want := genesisHash, int64(1)
 	for rows.Next() {
-		if err := rows.Scan(&e.seq, &e.at, &e.actor, &e.kind, &e.ref, &e.payload, &e.reason, &e.supersedes, &e.prevHash, &e.hash); err != nil {
+		if err := e.scan(rows); err != nil {
 			return err
 		}
 		rep.Entries++
@@ -373,6 +373,11 @@ type rawEntry struct {
 	seq                                                   int64
 	at, actor, kind, ref, payload, reason, prevHash, hash string
 	supersedes                                            sql.NullInt64
+}
+
+// scan reads one row of SELECT entryCols into e.
+func (e *rawEntry) scan(rows *sql.Rows) error {
+	return rows.Scan(&e.seq, &e.at, &e.actor, &e.kind, &e.ref, &e.payload, &e.reason, &e.supersedes, &e.prevHash, &e.hash)
 }
 
 // chainHasher recomputes entryHash without allocating: one reused buffer,

@@ -207,9 +207,7 @@ func (db *DB) sealPlainSecret(ctx context.Context, plain string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil // changed meanwhile
 		}
-		_, err = tx.Exec(ctx, "INSERT INTO settings(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-			SettingSyncSecretNote, tx.Now.Format(timeFormat))
-		return err
+		return tx.putSetting(ctx, SettingSyncSecretNote, tx.Now.Format(timeFormat))
 	})
 }
 
@@ -233,8 +231,5 @@ func putSecretSetting(ctx context.Context, tx *Tx, sealed string) error {
 		return fmt.Errorf("secure_delete: %w", err)
 	}
 	defer tx.Exec(ctx, "PRAGMA secure_delete = 0")
-	if _, err := tx.Exec(ctx, "INSERT INTO settings(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", SettingSyncSecret, sealed); err != nil {
-		return fmt.Errorf("save %s: %w", SettingSyncSecret, err)
-	}
-	return nil
+	return tx.putSetting(ctx, SettingSyncSecret, sealed)
 }

@@ -38,11 +38,16 @@ func (db *DB) SetSetting(ctx context.Context, actor Actor, key, value string) er
 		if err := actor.Require(PermSettings); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "INSERT INTO settings(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", key, value); err != nil {
-			return fmt.Errorf("save setting %s: %w", key, err)
-		}
-		return nil
+		return tx.putSetting(ctx, key, value)
 	})
+}
+
+// putSetting stores a local setting inside tx (not journaled).
+func (tx *Tx) putSetting(ctx context.Context, key, value string) error {
+	if _, err := tx.Exec(ctx, "INSERT INTO settings(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", key, value); err != nil {
+		return fmt.Errorf("save setting %s: %w", key, err)
+	}
+	return nil
 }
 
 // UseSimulatedPrinter points the printer setting at the label printer
@@ -59,9 +64,6 @@ func (db *DB) UseSimulatedPrinter(ctx context.Context, uri string) error {
 		return errf(CodeInvalid, nil, "模拟打印机只能在本机（127.0.0.1），不能是“%s”。", "the simulated printer must be on this PC (127.0.0.1), not %q", u.Host)
 	}
 	return db.Write(ctx, systemActor, func(tx *Tx) error {
-		if _, err := tx.Exec(ctx, "INSERT INTO settings(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", SettingPrinterURI, uri); err != nil {
-			return fmt.Errorf("save setting %s: %w", SettingPrinterURI, err)
-		}
-		return nil
+		return tx.putSetting(ctx, SettingPrinterURI, uri)
 	})
 }

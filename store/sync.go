@@ -76,8 +76,8 @@ func (db *DB) SetSyncConfig(ctx context.Context, actor Actor, c SyncConfig) erro
 	}
 	return db.Write(ctx, actor, func(tx *Tx) error {
 		for k, v := range map[string]string{SettingSyncURL: c.URL, SettingSyncAccount: c.Account} {
-			if _, err := tx.Exec(ctx, "INSERT INTO settings(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", k, v); err != nil {
-				return fmt.Errorf("save %s: %w", k, err)
+			if err := tx.putSetting(ctx, k, v); err != nil {
+				return err
 			}
 		}
 		return putSecretSetting(ctx, tx, sealed)
@@ -250,8 +250,7 @@ func (db *DB) SetPlatformAhead(ctx context.Context, p *PlatformAhead) error {
 		if err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, "INSERT INTO settings(key,value) VALUES(?,?) ON CONFLICT(key) DO UPDATE SET value=excluded.value", SettingPlatformAhead, string(b))
-		return err
+		return tx.putSetting(ctx, SettingPlatformAhead, string(b))
 	})
 }
 
